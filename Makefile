@@ -1,0 +1,64 @@
+# The only commands a newcomer needs: `make run` and `make test`.
+PORT ?= 8000
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+UV := $(VENV)/bin/uv
+PG_URL ?= postgres://postgres@127.0.0.1:5432/fenrun
+CHROMIUM ?= /usr/bin/chromium
+
+.PHONY: run test test-sqlite test-pg install lint format bench messages chromium clean
+
+$(VENV)/.stamp: requirements.lock
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install -q --disable-pip-version-check uv==0.13.9
+	$(UV) pip sync -q --python $(PY) requirements.lock
+	touch $@
+
+node_modules/.stamp: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+fenrun/static/vendor/.stamp: node_modules/.stamp scripts/vendor_assets.sh
+	bash scripts/vendor_assets.sh
+	touch $@
+
+install: $(VENV)/.stamp fenrun/static/vendor/.stamp
+
+# Browser tests drive Debian's chromium; install it where it is missing.
+chromium:
+	@test -x $(CHROMIUM) || (command -v apt-get >/dev/null && \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
+	  || echo "chromium missing: install Debian's chromium package")
+
+run: install
+	$(PY) manage.py migrate --noinput -v 0
+	$(PY) manage.py seed_demo
+	$(PY) manage.py runserver 127.0.0.1:$(PORT)
+
+test-sqlite: install chromium
+	$(PY) -m pytest -n 2 --dist loadgroup
+
+test-pg: install chromium
+	DATABASE_URL=$(PG_URL) $(PY) -m pytest -n 2 --dist loadgroup
+
+test: test-sqlite test-pg lint
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
+
+format: install
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+messages: install
+	cd fenrun && ../$(PY) ../manage.py makemessages -l zh_Hant -l en --no-obsolete
+	$(PY) manage.py compilemessages -v 0
+
+bench: install
+	$(PY) benchmarks/tree_representations.py
+
+clean:
+	rm -rf $(VENV) node_modules fenrun/static/vendor db.sqlite3 media

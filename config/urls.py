@@ -1,0 +1,18 @@
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+from django.views.static import serve
+
+from fenrun.api import api
+
+urlpatterns = [
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/", admin.site.urls),
+    path("api/v1/", api.urls),
+    path("accounts/", include("fenrun.accounts.urls")),
+    path("", include("fenrun.orders.urls")),
+    path("", include("fenrun.referrals.urls")),
+    path("", include("fenrun.storefront.urls")),
+    # Uploaded product images; a production set-up serves /media/ from the web server.
+    path("media/<path:path>", serve, {"document_root": settings.MEDIA_ROOT}),
+]

@@ -1,0 +1,2 @@
+def dashboard_callback(request, context):
+    return context
