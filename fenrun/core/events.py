@@ -36,3 +36,22 @@ class OrderStatusChanged:
     from_status: str
     to_status: str
     actor_id: int | None
+
+
+@dataclass(frozen=True)
+class CommissionReleased:
+    """A commission's hold period ended (or it had none): its coins become spendable."""
+
+    commission_id: int
+    payee_id: int
+    amount: object  # Decimal
+
+
+@dataclass(frozen=True)
+class CommissionReversed:
+    """A commission was clawed back; ``was_released`` says whether its coins had been paid."""
+
+    commission_id: int
+    payee_id: int
+    amount: object  # Decimal
+    was_released: bool

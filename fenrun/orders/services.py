@@ -1,7 +1,8 @@
 """Order use cases: placing an order and moving it through its status machine."""
 
 import secrets
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from decimal import Decimal
 
 from django.db import IntegrityError, transaction
 from django.db.models import F
@@ -10,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from fenrun.catalog.models import Product
 from fenrun.core import events
+from fenrun.core.money import ZERO
 from fenrun.orders.models import (
     Order,
     OrderLine,
@@ -105,11 +107,15 @@ def place_order(
     external_ref: str = "",
     context: dict | None = None,
     cart=None,
+    credit_to_use: Decimal = ZERO,
 ) -> Order:
     """Create an order from (product id, quantity) pairs at today's prices, taking stock.
 
     Either everything is written (order, lines, stock, history, cleared cart) or nothing is.
     Stock is taken with a conditional UPDATE, so two buyers of the last item cannot both win.
+    ``credit_to_use`` is shopping credit the buyer chose to spend; the wallet's OrderPlaced
+    subscriber debits it in this transaction and refuses (raising CheckoutError) what is not
+    allowed, which rolls the whole order back.
     """
     if payment_method not in PaymentMethod.values:
         raise CheckoutError(_("Choose a payment method."), "payment_method")
@@ -153,6 +159,11 @@ def place_order(
                 )
             )
         quote = build_quote(lines, shipping_method)
+        if credit_to_use:
+            if credit_to_use < 0 or user is None:
+                raise CheckoutError(_("Shopping credit cannot be used here."), "credit")
+            credit = min(Decimal(credit_to_use), quote.grand_total)
+            quote = replace(quote, credit_used=credit)
         order = _create_order_row(
             quote=quote,
             user=user,
