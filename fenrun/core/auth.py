@@ -1,0 +1,102 @@
+"""Who is calling the API: a logged-in member (session) or an integrator (bearer token).
+
+Integrator keys are shown once when issued and stored only as a SHA-256 hash, so a leaked
+database does not leak working keys. The 8-character prefix is kept in clear to tell keys apart
+in the back office.
+"""
+
+import hashlib
+import secrets
+from datetime import timedelta
+
+from django.utils import timezone
+from ninja.errors import AuthenticationError
+from ninja.security import HttpBearer, SessionAuth
+
+KEY_PREFIX = "fr_"
+# Writing last_used_at on every call would turn each read into a write; once a minute is enough
+# to tell a live integration from a dead one.
+LAST_USED_PRECISION = timedelta(minutes=1)
+
+
+def hash_key(plain_key: str) -> str:
+    return hashlib.sha256(plain_key.encode()).hexdigest()
+
+
+def new_key() -> tuple[str, str, str]:
+    """A fresh key: (plain key, its hash, its display prefix)."""
+    plain = KEY_PREFIX + secrets.token_urlsafe(32)
+    return plain, hash_key(plain), plain[:8]
+
+
+def issue_integrator_token(name: str):
+    """Create an active token named ``name``; return (token, plain key). The key is not kept."""
+    from fenrun.orders.models import IntegratorToken
+
+    plain, key_hash, prefix = new_key()
+    token = IntegratorToken.objects.create(name=name, key_hash=key_hash, prefix=prefix)
+    return token, plain
+
+
+def authenticate_integrator(plain_key: str):
+    """The active token whose key this is, or None."""
+    from fenrun.orders.models import IntegratorToken
+
+    if not plain_key:
+        return None
+    token = IntegratorToken.objects.filter(key_hash=hash_key(plain_key), is_active=True).first()
+    if token is None:
+        return None
+    now = timezone.now()
+    if token.last_used_at is None or now - token.last_used_at > LAST_USED_PRECISION:
+        IntegratorToken.objects.filter(pk=token.pk).update(last_used_at=now)
+        token.last_used_at = now
+    return token
+
+
+class IntegratorTokenAuth(HttpBearer):
+    """``Authorization: Bearer <key>``.
+
+    Without the header this steps aside (returns None) so that session auth can be tried;
+    with a header that does not hold a valid key it answers 401 at once, whatever else the
+    request carries: a broken integration should fail loudly, not fall back to a cookie.
+    """
+
+    openapi_description = (
+        "An integrator key, issued once by `manage.py create_integrator_token <name>` "
+        "or the back office."
+    )
+
+    def __call__(self, request):
+        if "Authorization" in request.headers:
+            result = super().__call__(request)
+            if result is None:
+                raise AuthenticationError()
+            return result
+        return None
+
+    def authenticate(self, request, token):
+        return authenticate_integrator(token)
+
+
+class MemberSessionAuth(SessionAuth):
+    """Django's session login; CSRF is checked only once there is a logged-in user.
+
+    Ninja's SessionAuth checks CSRF before it knows whether anybody is logged in, which would
+    answer 403 to an anonymous or token-only POST instead of trying the next method or 401.
+    """
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        if user is None or not user.is_authenticated:
+            return None
+        return super().__call__(request)
+
+
+member_or_integrator = [IntegratorTokenAuth(), MemberSessionAuth()]
+
+
+def is_integrator(auth) -> bool:
+    from fenrun.orders.models import IntegratorToken
+
+    return isinstance(auth, IntegratorToken)
