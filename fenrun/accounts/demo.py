@@ -12,8 +12,28 @@ MEMBER_PASSWORD = "member-demo-2026"
 MEMBER_COUNT = 50
 
 SURNAMES = "陳林黃張李王吳劉蔡楊許鄭謝郭洪曾邱廖賴周徐蘇葉莊呂江何蕭羅高"
-GIVEN = ["怡君", "志明", "淑芬", "家豪", "雅婷", "冠宇", "佳穎", "俊傑", "美玲", "宗翰",
-         "欣怡", "建宏", "詩涵", "承恩", "郁婷", "柏翰", "心怡", "哲瑋", "靜宜", "彥廷"]
+GIVEN = [
+    "怡君",
+    "志明",
+    "淑芬",
+    "家豪",
+    "雅婷",
+    "冠宇",
+    "佳穎",
+    "俊傑",
+    "美玲",
+    "宗翰",
+    "欣怡",
+    "建宏",
+    "詩涵",
+    "承恩",
+    "郁婷",
+    "柏翰",
+    "心怡",
+    "哲瑋",
+    "靜宜",
+    "彥廷",
+]
 
 
 def member_email(n: int) -> str:
@@ -22,7 +42,9 @@ def member_email(n: int) -> str:
 
 def seed(stdout) -> None:
     groups = {}
-    for order, (code, name) in enumerate((("regular", "一般會員"), ("vip", "VIP"), ("dealer", "經銷商"))):
+    for order, (code, name) in enumerate(
+        (("regular", "一般會員"), ("vip", "VIP"), ("dealer", "經銷商"))
+    ):
         groups[code], _ = MemberGroup.objects.get_or_create(
             code=code, defaults={"name": name, "sort_order": order, "is_default": code == "regular"}
         )
@@ -36,7 +58,9 @@ def seed(stdout) -> None:
     for n in range(1, MEMBER_COUNT + 1):
         name = rng.choice(SURNAMES) + rng.choice(GIVEN)
         phone = f"09{rng.randint(10000000, 99999999)}"
-        group = groups["dealer"] if n % 10 == 0 else groups["vip"] if n % 4 == 0 else groups["regular"]
+        group = (
+            groups["dealer"] if n % 10 == 0 else groups["vip"] if n % 4 == 0 else groups["regular"]
+        )
         if User.objects.filter(email=member_email(n)).exists():
             continue
         while User.objects.filter(phone=phone).exists():

@@ -83,7 +83,9 @@ class User(AbstractUser):
         verbose_name_plural = _("members")
         constraints = [
             models.UniqueConstraint(
-                Lower("email"), name="user_email_ci_unique", violation_error_message=_("This e-mail is already registered.")
+                Lower("email"),
+                name="user_email_ci_unique",
+                violation_error_message=_("This e-mail is already registered."),
             ),
             models.UniqueConstraint(
                 fields=["phone"],

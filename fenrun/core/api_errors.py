@@ -29,7 +29,9 @@ def install_error_handlers(api) -> None:
     def _invalid(request, exc):
         errors: dict[str, list[str]] = {}
         for err in exc.errors:
-            loc = [str(p) for p in err.get("loc", []) if p not in ("body", "payload", "query", "path")]
+            loc = [
+                str(p) for p in err.get("loc", []) if p not in ("body", "payload", "query", "path")
+            ]
             errors.setdefault(".".join(loc) or "__all__", []).append(err.get("msg", "invalid"))
         return respond(request, 422, "Invalid input.", errors)
 

@@ -9,11 +9,15 @@ import hashlib
 import secrets
 from datetime import timedelta
 
+from django.core.exceptions import ValidationError
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from ninja.errors import AuthenticationError
 from ninja.security import HttpBearer, SessionAuth
 
 KEY_PREFIX = "fr_"
+# Order sources written by the shop itself (checkout pages, member API, demo data, back office).
+RESERVED_SOURCES = {"web", "api", "demo", "admin", "shop"}
 # Writing last_used_at on every call would turn each read into a write; once a minute is enough
 # to tell a live integration from a dead one.
 LAST_USED_PRECISION = timedelta(minutes=1)
@@ -29,10 +33,22 @@ def new_key() -> tuple[str, str, str]:
     return plain, hash_key(plain), plain[:8]
 
 
+def validate_integrator_name(name: str) -> None:
+    """An integrator's name becomes its orders' source: it must not pose as the shop's own."""
+    if not name or not name.strip():
+        raise ValidationError(_("Enter a name."), code="required")
+    if name.strip().lower() in RESERVED_SOURCES:
+        raise ValidationError(
+            _("“%(name)s” is used by the shop itself; choose another name.") % {"name": name},
+            code="reserved",
+        )
+
+
 def issue_integrator_token(name: str):
     """Create an active token named ``name``; return (token, plain key). The key is not kept."""
     from fenrun.orders.models import IntegratorToken
 
+    validate_integrator_name(name)
     plain, key_hash, prefix = new_key()
     token = IntegratorToken.objects.create(name=name, key_hash=key_hash, prefix=prefix)
     return token, plain

@@ -7,7 +7,7 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 
-from fenrun.accounts.demo import STAFF_EMAIL, member_email
+from fenrun.accounts.demo import STAFF_EMAIL
 from fenrun.accounts.models import User
 from fenrun.catalog.models import Product
 from fenrun.orders.models import Order, OrderStatusChange, PaymentMethod, ShippingMethod
@@ -47,7 +47,13 @@ def seed(stdout) -> None:
     for order, (code, name, kind, fee, free) in enumerate(SHIPPING):
         ShippingMethod.objects.get_or_create(
             code=code,
-            defaults={"name": name, "kind": kind, "fee": Decimal(fee), "free_threshold": Decimal(free), "sort_order": order},
+            defaults={
+                "name": name,
+                "kind": kind,
+                "fee": Decimal(fee),
+                "free_threshold": Decimal(free),
+                "sort_order": order,
+            },
         )
     if Order.objects.filter(source="demo").exists():
         stdout.write(f"orders: {Order.objects.filter(source='demo').count()} demo orders (kept)")
@@ -83,11 +89,17 @@ def seed(stdout) -> None:
             path = path[1:]  # cash on delivery ships first and is paid at the door
         elif payment == PaymentMethod.COD and path[:1] == [S.PAID]:
             payment = PaymentMethod.ATM
-        placed = now - timedelta(days=rng.randint(0, 60), hours=rng.randint(0, 23), minutes=rng.randint(0, 59))
+        placed = now - timedelta(
+            days=rng.randint(0, 60), hours=rng.randint(0, 23), minutes=rng.randint(0, 59)
+        )
         with transaction.atomic():
             order = place_order(
-                items=items, recipient=recipient, shipping_method=method,
-                payment_method=payment, user=buyer, source="demo",
+                items=items,
+                recipient=recipient,
+                shipping_method=method,
+                payment_method=payment,
+                user=buyer,
+                source="demo",
             )
             for target in path:
                 change_status(order, target, actor=staff, note="demo")
@@ -96,4 +108,6 @@ def seed(stdout) -> None:
             if order.completed_at:
                 Order.objects.filter(pk=order.pk).update(completed_at=placed + timedelta(days=4))
         products = list(Product.objects.filter(is_active=True, stock__gt=0))
-    stdout.write(f"orders: {Order.objects.filter(source='demo').count()} demo orders in every status")
+    stdout.write(
+        f"orders: {Order.objects.filter(source='demo').count()} demo orders in every status"
+    )

@@ -14,7 +14,11 @@ class Cart(models.Model):
     """A member's cart (kept across logins) or a guest's (bound to the session)."""
 
     user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="cart"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="cart",
     )
     session_key = models.CharField(max_length=40, null=True, blank=True, unique=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -29,6 +33,9 @@ class Cart(models.Model):
             )
         ]
 
+    def __str__(self):
+        return f"cart of {self.user or self.session_key}"
+
 
 class CartLine(models.Model):
     cart = models.ForeignKey(Cart, on_delete=models.CASCADE, related_name="lines")
@@ -42,6 +49,9 @@ class CartLine(models.Model):
             models.UniqueConstraint(fields=["cart", "product"], name="cart_line_unique_product"),
             models.CheckConstraint(condition=Q(quantity__gt=0), name="cart_line_quantity_positive"),
         ]
+
+    def __str__(self):
+        return f"{self.product} × {self.quantity}"
 
 
 class ShippingMethod(models.Model):
@@ -208,7 +218,9 @@ class OrderLine(models.Model):
         verbose_name = _("order line")
         verbose_name_plural = _("order lines")
         constraints = [
-            models.CheckConstraint(condition=Q(quantity__gt=0), name="order_line_quantity_positive"),
+            models.CheckConstraint(
+                condition=Q(quantity__gt=0), name="order_line_quantity_positive"
+            ),
             models.CheckConstraint(
                 condition=Q(line_total=F("unit_price") * F("quantity")),
                 name="order_line_total_adds_up",
@@ -264,6 +276,9 @@ class Payment(models.Model):
         ordering = ["-created_at"]
         verbose_name = _("payment")
         verbose_name_plural = _("payments")
+
+    def __str__(self):
+        return f"{self.gateway} {self.reference} {self.status}"
 
 
 class IntegratorToken(models.Model):

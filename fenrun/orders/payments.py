@@ -98,5 +98,7 @@ def record_callback(gateway, payload: dict, signature: str) -> Payment:
         payment.payload = payload
         payment.save(update_fields=["status", "payload", "updated_at"])
         if result.succeeded and payment.order.status == OrderStatus.PENDING:
-            change_status(payment.order, OrderStatus.PAID, note=f"{gateway.code} {payment.reference}")
+            change_status(
+                payment.order, OrderStatus.PAID, note=f"{gateway.code} {payment.reference}"
+            )
     return payment

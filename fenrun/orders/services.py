@@ -195,7 +195,9 @@ def place_order(
     return order
 
 
-def _create_order_row(*, quote, user, recipient, shipping_method, payment_method, source, external_ref):
+def _create_order_row(
+    *, quote, user, recipient, shipping_method, payment_method, source, external_ref
+):
     is_cvs = shipping_method.kind == ShippingMethod.Kind.CVS
     fields = dict(
         user=user,
@@ -225,8 +227,13 @@ def _create_order_row(*, quote, user, recipient, shipping_method, payment_method
             with transaction.atomic():
                 return Order.objects.create(number=new_order_number(), **fields)
         except IntegrityError:
-            if external_ref and Order.objects.filter(source=source, external_ref=external_ref).exists():
-                raise CheckoutError(_("This external reference was already imported."), "external_ref") from None
+            if (
+                external_ref
+                and Order.objects.filter(source=source, external_ref=external_ref).exists()
+            ):
+                raise CheckoutError(
+                    _("This external reference was already imported."), "external_ref"
+                ) from None
     raise CheckoutError(_("Could not allocate an order number; please try again."))
 
 

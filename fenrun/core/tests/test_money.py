@@ -9,7 +9,12 @@ from fenrun.core.money import format_twd, round_money, to_decimal
 
 @pytest.mark.parametrize(
     ("amount", "shown"),
-    [(Decimal("1234"), "NT$1,234"), (Decimal("1234.50"), "NT$1,234.50"), (0, "NT$0"), (Decimal("-40"), "-NT$40")],
+    [
+        (Decimal("1234"), "NT$1,234"),
+        (Decimal("1234.50"), "NT$1,234.50"),
+        (0, "NT$0"),
+        (Decimal("-40"), "-NT$40"),
+    ],
 )
 def test_format_twd(amount, shown):
     assert format_twd(amount) == shown
@@ -20,7 +25,7 @@ def test_round_half_up_to_whole_dollars(amount, rounded):
     assert round_money(Decimal(amount)) == Decimal(rounded)
 
 
-@given(st.decimals(min_value=-10**9, max_value=10**9, allow_nan=False, places=4))
+@given(st.decimals(min_value=-(10**9), max_value=10**9, allow_nan=False, places=4))
 def test_rounding_is_within_half_a_dollar(amount):
     assert abs(round_money(amount) - amount) <= Decimal("0.5")
 

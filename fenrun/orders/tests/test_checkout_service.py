@@ -5,7 +5,13 @@ from django.db import IntegrityError
 
 from fenrun.catalog.models import Product
 from fenrun.core.testing import ProductFactory, ShippingMethodFactory, UserFactory, home_recipient
-from fenrun.orders.cart import CartError, add_to_cart, merge_guest_cart, parse_quantity, set_quantity
+from fenrun.orders.cart import (
+    CartError,
+    add_to_cart,
+    merge_guest_cart,
+    parse_quantity,
+    set_quantity,
+)
 from fenrun.orders.models import Cart, Order, OrderLine, ShippingMethod
 from fenrun.orders.services import CheckoutError, place_order
 
@@ -29,7 +35,10 @@ def test_order_snapshots_lines_and_computes_totals_from_current_prices():
     assert order.number.startswith("FR") and len(order.number) == 13
     assert len(order.payment_reference) == 14
     lines = list(order.lines.values_list("product_name", "unit_price", "quantity", "line_total"))
-    assert lines == [(a.name, Decimal("680"), 1, Decimal("680")), (b.name, Decimal("250"), 2, Decimal("500"))]
+    assert lines == [
+        (a.name, Decimal("680"), 1, Decimal("680")),
+        (b.name, Decimal("250"), 2, Decimal("500")),
+    ]
     Product.objects.filter(pk=a.pk).update(price=Decimal("1"), name="renamed")
     assert OrderLine.objects.get(order=order, product=a).unit_price == Decimal("680")
     assert Product.objects.get(pk=a.pk).stock == 9
@@ -53,7 +62,11 @@ def test_convenience_store_needs_a_store_and_drops_the_address():
         shipping_method=cvs,
         recipient=home_recipient(cvs_store_name="7-11 大安門市", cvs_store_id="123456"),
     )
-    assert order.cvs_store_id == "123456" and order.street == "" and order.shipping_fee == Decimal("60")
+    assert (
+        order.cvs_store_id == "123456"
+        and order.street == ""
+        and order.shipping_fee == Decimal("60")
+    )
 
 
 @pytest.mark.parametrize(
@@ -179,5 +192,8 @@ def test_guest_cart_merges_into_member_cart_capped_at_stock():
     add_to_cart(guest, product, 2)
     add_to_cart(guest, other, 1)
     merge_guest_cart("guest-session", user)
-    assert dict(member_cart.lines.values_list("product_id", "quantity")) == {product.pk: 3, other.pk: 1}
+    assert dict(member_cart.lines.values_list("product_id", "quantity")) == {
+        product.pk: 3,
+        other.pk: 1,
+    }
     assert not Cart.objects.filter(session_key="guest-session").exists()

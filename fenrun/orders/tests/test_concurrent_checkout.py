@@ -64,7 +64,9 @@ def test_last_items_are_sold_once():
     orders = [r for r in results if isinstance(r, Order)]
     refused = [r for r in results if isinstance(r, CheckoutError)]
     assert len(orders) == 3
-    assert len(refused) == BUYERS - 3, [r for r in results if not isinstance(r, (Order, CheckoutError))]
+    assert len(refused) == BUYERS - 3, [
+        r for r in results if not isinstance(r, (Order, CheckoutError))
+    ]
     assert Product.objects.get(pk=product.pk).stock == 0
     assert OrderLine.objects.filter(product=product).count() == 3
 

@@ -23,7 +23,11 @@ def _gateway_order():
 
 
 def _payload(payment, result="success", amount=None):
-    return {"reference": payment.reference, "result": result, "amount": str(amount or payment.amount)}
+    return {
+        "reference": payment.reference,
+        "result": result,
+        "amount": str(amount or payment.amount),
+    }
 
 
 def test_signed_success_callback_marks_the_order_paid_once():

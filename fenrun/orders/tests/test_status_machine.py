@@ -7,7 +7,14 @@ from fenrun.core import events
 from fenrun.core.testing import ProductFactory, ShippingMethodFactory, UserFactory, home_recipient
 from fenrun.orders.models import Order, OrderStatusChange
 from fenrun.orders.services import change_status, place_order
-from fenrun.orders.status import RESTOCKING, TRANSITIONS, OrderStatus, TransitionError, allowed_targets, check_transition
+from fenrun.orders.status import (
+    RESTOCKING,
+    TRANSITIONS,
+    OrderStatus,
+    TransitionError,
+    allowed_targets,
+    check_transition,
+)
 
 ALL = list(OrderStatus.values)
 PAIRS = [(a, b) for a in ALL for b in ALL]
@@ -68,7 +75,11 @@ def test_walk_to_completed_records_every_change_and_publishes_events():
     order.refresh_from_db()
     assert order.status == OrderStatus.COMPLETED
     assert order.paid_at is not None and order.completed_at is not None
-    history = list(OrderStatusChange.objects.filter(order=order).values_list("from_status", "to_status", "actor_id", "note"))
+    history = list(
+        OrderStatusChange.objects.filter(order=order).values_list(
+            "from_status", "to_status", "actor_id", "note"
+        )
+    )
     assert history == [
         ("", "pending", order.user_id, "web"),
         ("pending", "paid", staff.pk, "to paid"),
@@ -130,7 +141,11 @@ RESTOCK_PATHS = {
     (OrderStatus.PENDING, OrderStatus.CANCELLED): [OrderStatus.CANCELLED],
     (OrderStatus.PAID, OrderStatus.CANCELLED): [OrderStatus.PAID, OrderStatus.CANCELLED],
     (OrderStatus.PAID, OrderStatus.REFUNDED): [OrderStatus.PAID, OrderStatus.REFUNDED],
-    (OrderStatus.SHIPPED, OrderStatus.RETURNED): [OrderStatus.PAID, OrderStatus.SHIPPED, OrderStatus.RETURNED],
+    (OrderStatus.SHIPPED, OrderStatus.RETURNED): [
+        OrderStatus.PAID,
+        OrderStatus.SHIPPED,
+        OrderStatus.RETURNED,
+    ],
     (OrderStatus.COMPLETED, OrderStatus.RETURNED): [
         OrderStatus.PAID,
         OrderStatus.SHIPPED,
@@ -153,6 +168,11 @@ def test_stock_comes_back_when_goods_never_left_or_came_back(pair):
 @pytest.mark.django_db
 def test_refund_after_return_does_not_restock_twice():
     order, product = _order(stock=5, quantity=2)
-    for target in (OrderStatus.PAID, OrderStatus.SHIPPED, OrderStatus.RETURNED, OrderStatus.REFUNDED):
+    for target in (
+        OrderStatus.PAID,
+        OrderStatus.SHIPPED,
+        OrderStatus.RETURNED,
+        OrderStatus.REFUNDED,
+    ):
         change_status(order, target)
     assert Product.objects.get(pk=product.pk).stock == 5

@@ -29,5 +29,7 @@ class Command(BaseCommand):
                 continue
             module.seed(self.stdout)
         self.stdout.write(self.style.SUCCESS("Demo shop ready."))
-        self.stdout.write(f"  Staff login:  {STAFF_EMAIL} / {STAFF_PASSWORD}  (back office: /admin/)")
+        self.stdout.write(
+            f"  Staff login:  {STAFF_EMAIL} / {STAFF_PASSWORD}  (back office: /admin/)"
+        )
         self.stdout.write(f"  Member login: demo-member-01@example.com / {MEMBER_PASSWORD}")
