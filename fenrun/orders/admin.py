@@ -1,0 +1,403 @@
+"""Back office for orders: read-only money, status moves only through the status machine."""
+
+import logging
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpResponseNotAllowed, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+from unfold.admin import ModelAdmin, TabularInline
+from unfold.contrib.filters.admin import RangeDateFilter
+from unfold.decorators import display
+
+from fenrun.core.auth import new_key, validate_integrator_name
+from fenrun.core.money import format_twd
+from fenrun.orders.models import (
+    IntegratorToken,
+    Order,
+    OrderLine,
+    OrderStatusChange,
+    Payment,
+    ShippingMethod,
+)
+from fenrun.orders.services import TransitionError, change_status
+from fenrun.orders.status import OrderStatus, allowed_targets
+
+S = OrderStatus
+logger = logging.getLogger(__name__)
+
+# What the button for each target status says (zh-Hant: 標記為已付款, 出貨, 完成, 取消, 退貨, 退款).
+STATUS_ACTION_LABELS = {
+    S.PAID: _("Mark as paid"),
+    S.SHIPPED: _("Ship"),
+    S.COMPLETED: _("Complete"),
+    S.CANCELLED: _("Cancel"),
+    S.RETURNED: _("Mark as returned"),
+    S.REFUNDED: _("Refund"),
+}
+
+STATUS_COLOURS = {
+    S.PENDING: "warning",
+    S.PAID: "info",
+    S.SHIPPED: "primary",
+    S.COMPLETED: "success",
+    S.CANCELLED: "danger",
+    S.RETURNED: "danger",
+    S.REFUNDED: "danger",
+}
+
+NOTE_MAX = 300
+
+
+def apply_status(request, orders, target: str, note: str = "") -> tuple[list[str], list[str]]:
+    """Move each order to ``target``; return (numbers moved, reasons refused).
+
+    Each order moves in its own transaction: one refused order does not hold back the others.
+    """
+    moved, refused = [], []
+    for order in orders:
+        try:
+            change_status(order, target, actor=request.user, note=note[:NOTE_MAX])
+        except TransitionError as exc:
+            refused.append(f"{order.number}: {exc}")
+        except Exception as exc:
+            # A subscriber (commissions, wallet) refused inside the same transaction, so nothing
+            # was written; staff need the reason on the page rather than an error page.
+            logger.exception("status change of %s to %s failed", order.number, target)
+            refused.append(
+                gettext("%(number)s: nothing was changed (%(reason)s).")
+                % {"number": order.number, "reason": exc}
+            )
+        else:
+            moved.append(order.number)
+    label = S(target).label
+    if moved:
+        messages.success(
+            request,
+            gettext("Now “%(status)s”: %(orders)s.")
+            % {"status": label, "orders": ", ".join(moved)},
+        )
+    for reason in refused:
+        messages.error(request, reason)
+    return moved, refused
+
+
+def _bulk_action(target: str):
+    def action(modeladmin, request, queryset):
+        apply_status(request, queryset.order_by("pk"), target)
+
+    action.__name__ = f"mark_{target}"
+    action.short_description = STATUS_ACTION_LABELS[target]
+    action.allowed_permissions = ("change",)
+    return action
+
+
+@admin.register(ShippingMethod)
+class ShippingMethodAdmin(ModelAdmin):
+    list_display = ("name", "code", "kind", "fee", "free_threshold", "sort_order", "is_active")
+    list_editable = ("fee", "free_threshold", "sort_order", "is_active")
+    list_filter = ("kind", "is_active")
+    search_fields = ("name", "code")
+
+
+class ReadOnlyInline(TabularInline):
+    extra = 0
+    can_delete = False
+    show_change_link = False
+    hide_title = True
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class OrderLineInline(ReadOnlyInline):
+    model = OrderLine
+    fields = ("product_name", "unit_price_display", "quantity", "line_total_display")
+    verbose_name_plural = _("order lines")
+
+    @display(description=_("unit price"))
+    def unit_price_display(self, obj):
+        return format_twd(obj.unit_price)
+
+    @display(description=_("line total"))
+    def line_total_display(self, obj):
+        return format_twd(obj.line_total)
+
+
+class OrderStatusChangeInline(ReadOnlyInline):
+    model = OrderStatusChange
+    fields = ("created_at", "actor", "from_label", "to_label", "note")
+    verbose_name_plural = _("status history")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("actor")
+
+    @display(description=_("from"))
+    def from_label(self, obj):
+        return S(obj.from_status).label if obj.from_status else "—"
+
+    @display(description=_("to"))
+    def to_label(self, obj):
+        return S(obj.to_status).label
+
+
+class PaymentInline(ReadOnlyInline):
+    model = Payment
+    fields = ("created_at", "gateway", "reference", "amount", "status")
+
+
+class PlacedDateFilter(RangeDateFilter):
+    """From / to dates, each day taken whole in the shop's time zone."""
+
+    def queryset(self, request, queryset):
+        lookups = {}
+        for suffix, lookup in (("_from", "__date__gte"), ("_to", "__date__lte")):
+            value = self.used_parameters.get(self.parameter_name + suffix)
+            if value:
+                try:
+                    lookups[self.parameter_name + lookup] = forms.DateField().clean(value)
+                except ValidationError:
+                    return queryset.none()
+        return queryset.filter(**lookups)
+
+
+@admin.register(Order)
+class OrderAdmin(ModelAdmin):
+    list_display = (
+        "number",
+        "member",
+        "recipient_name",
+        "status_badge",
+        "total",
+        "payment_method",
+        "placed_at",
+    )
+    list_filter = (
+        "status",
+        "payment_method",
+        "shipping_method",
+        "source",
+        ("placed_at", PlacedDateFilter),
+    )
+    list_filter_submit = True
+    list_select_related = ("user", "shipping_method")
+    search_fields = (
+        "number",
+        "recipient_name",
+        "recipient_phone",
+        "email",
+        "user__email",
+        "payment_reference",
+        "external_ref",
+    )
+    date_hierarchy = "placed_at"
+    actions = [_bulk_action(target) for target in STATUS_ACTION_LABELS]
+    inlines = (OrderLineInline, OrderStatusChangeInline, PaymentInline)
+    change_form_outer_before_template = "admin/orders/order/status_panel.html"
+    # Staff may correct where the parcel goes; what was bought and paid is a record.
+    editable_fields = (
+        "recipient_name",
+        "recipient_phone",
+        "county",
+        "district",
+        "street",
+        "postal_code",
+        "cvs_store_name",
+        "cvs_store_id",
+        "note",
+    )
+    fieldsets = (
+        (
+            None,
+            {
+                "fields": (
+                    "number",
+                    "status_text",
+                    "user",
+                    "email",
+                    "source",
+                    "external_ref",
+                    "placed_at",
+                    "paid_at",
+                    "completed_at",
+                )
+            },
+        ),
+        (
+            _("Recipient"),
+            {
+                "fields": (
+                    "recipient_name",
+                    "recipient_phone",
+                    "county",
+                    "district",
+                    "street",
+                    "postal_code",
+                    "cvs_store_name",
+                    "cvs_store_id",
+                    "note",
+                )
+            },
+        ),
+        (
+            _("Shipping and payment"),
+            {"fields": ("shipping_method", "payment_method", "payment_reference")},
+        ),
+        (
+            _("Amounts"),
+            {"fields": ("goods", "discount", "shipping", "credit", "total")},
+        ),
+    )
+
+    def get_readonly_fields(self, request, obj=None):
+        names = [field.name for field in Order._meta.fields]
+        methods = ["status_text", "goods", "discount", "shipping", "credit", "total"]
+        return [name for name in names if name not in self.editable_fields] + methods
+
+    def has_add_permission(self, request):
+        # Orders come from checkout and the API, which price and take stock.
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @display(description=_("member"), ordering="user__email")
+    def member(self, obj):
+        return obj.user or "—"
+
+    @display(description=_("status"), ordering="status", label=STATUS_COLOURS)
+    def status_badge(self, obj):
+        return obj.status, obj.status_label
+
+    @display(description=_("status"))
+    def status_text(self, obj):
+        return obj.status_label
+
+    @display(description=_("goods"))
+    def goods(self, obj):
+        return format_twd(obj.goods_total)
+
+    @display(description=_("discount"))
+    def discount(self, obj):
+        return format_twd(obj.discount_total)
+
+    @display(description=_("shipping"))
+    def shipping(self, obj):
+        return format_twd(obj.shipping_fee)
+
+    @display(description=_("shopping credit used"))
+    def credit(self, obj):
+        return format_twd(obj.credit_used)
+
+    @display(description=_("total"), ordering="grand_total")
+    def total(self, obj):
+        return format_twd(obj.grand_total)
+
+    # -- status moves from the order page -------------------------------------------------------
+
+    def get_urls(self):
+        info = self.opts.app_label, self.opts.model_name
+        return [
+            path(
+                "<path:object_id>/status/",
+                self.admin_site.admin_view(self.status_view),
+                name="{}_{}_status".format(*info),
+            ),
+            *super().get_urls(),
+        ]
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        extra_context = dict(extra_context or {})
+        order = self.get_object(request, unquote(object_id))
+        if order is not None:
+            extra_context["status_actions"] = [
+                (target, STATUS_ACTION_LABELS[target])
+                for target in allowed_targets(order.status, payment_method=order.payment_method)
+            ]
+            extra_context["status_url"] = reverse(
+                "admin:orders_order_status", args=[order.pk], current_app=self.admin_site.name
+            )
+            extra_context["status_colour"] = STATUS_COLOURS[order.status]
+            extra_context["can_change_status"] = self.has_change_permission(request, order)
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def status_view(self, request, object_id):
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        order = self.get_object(request, unquote(object_id))
+        if order is None:
+            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+        if not self.has_change_permission(request, order):
+            raise PermissionDenied
+        target = request.POST.get("target", "")
+        if target not in S.values:
+            messages.error(request, gettext("Choose a status to move the order to."))
+        else:
+            apply_status(request, [order], target, note=request.POST.get("note", ""))
+        return HttpResponseRedirect(
+            reverse("admin:orders_order_change", args=[order.pk], current_app=self.admin_site.name)
+        )
+
+
+class IntegratorTokenForm(forms.ModelForm):
+    class Meta:
+        model = IntegratorToken
+        fields = ("name", "is_active")
+
+    def clean_name(self):
+        name = self.cleaned_data["name"].strip()
+        validate_integrator_name(name)
+        return name
+
+
+@admin.register(IntegratorToken)
+class IntegratorTokenAdmin(ModelAdmin):
+    """Keys are shown once, on the page right after adding; only their hash is stored."""
+
+    form = IntegratorTokenForm
+    list_display = ("name", "prefix", "is_active", "created_at", "last_used_at")
+    list_filter = ("is_active",)
+    search_fields = ("name", "prefix")
+    readonly_fields = ("prefix", "created_at", "last_used_at")
+
+    def get_fields(self, request, obj=None):
+        if obj is None:
+            return ("name", "is_active")
+        return ("name", "prefix", "is_active", "created_at", "last_used_at")
+
+    def get_readonly_fields(self, request, obj=None):
+        # The name is the source stamped on the integrator's orders: renaming would orphan them.
+        return ("name", *self.readonly_fields) if obj else ()
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            plain, obj.key_hash, obj.prefix = new_key()
+            obj._plain_key = plain
+        super().save_model(request, obj, form, change)
+
+    def response_add(self, request, obj, post_url_continue=None):
+        return TemplateResponse(
+            request,
+            "admin/orders/integratortoken/key_issued.html",
+            {
+                **self.admin_site.each_context(request),
+                "opts": self.opts,
+                "title": gettext("Integrator key for %(name)s") % {"name": obj.name},
+                "token": obj,
+                "key": obj._plain_key,
+                "changelist_url": reverse(
+                    "admin:orders_integratortoken_changelist", current_app=self.admin_site.name
+                ),
+            },
+        )
