@@ -143,6 +143,8 @@ CACHES = {
 # Shop identity, shown in pages, e-mails and share previews.
 FENRUN_SHOP_NAME = os.environ.get("FENRUN_SHOP_NAME", "山嵐小農")
 FENRUN_SITE_URL = os.environ.get("FENRUN_SITE_URL", "http://127.0.0.1:8000")
+# The test gateway marks orders paid without money moving: on for the demo, off in production.
+FENRUN_TEST_GATEWAY_ENABLED = env_bool("FENRUN_TEST_GATEWAY_ENABLED", DEBUG)
 # Shared secret of the test payment gateway's signed callback.
 FENRUN_TEST_GATEWAY_SECRET = os.environ.get("FENRUN_TEST_GATEWAY_SECRET", SECRET_KEY)
 # Bank account shown for ATM transfers.

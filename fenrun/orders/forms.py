@@ -1,0 +1,179 @@
+"""The checkout form: who receives the order, where and how it ships, how it is paid.
+
+It never carries a price or a total: those are recomputed on the server from the cart.
+"""
+
+from decimal import Decimal
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from fenrun.core.validators import TW_MOBILE, TW_POSTAL_CODE, normalize_tw_mobile
+from fenrun.orders.models import PaymentMethod, ShippingMethod
+
+# Taiwan's 22 counties and cities; the stored value is the name a courier writes on the label.
+COUNTIES = [
+    ("臺北市", _("Taipei City")),
+    ("新北市", _("New Taipei City")),
+    ("桃園市", _("Taoyuan City")),
+    ("臺中市", _("Taichung City")),
+    ("臺南市", _("Tainan City")),
+    ("高雄市", _("Kaohsiung City")),
+    ("基隆市", _("Keelung City")),
+    ("新竹市", _("Hsinchu City")),
+    ("嘉義市", _("Chiayi City")),
+    ("新竹縣", _("Hsinchu County")),
+    ("苗栗縣", _("Miaoli County")),
+    ("彰化縣", _("Changhua County")),
+    ("南投縣", _("Nantou County")),
+    ("雲林縣", _("Yunlin County")),
+    ("嘉義縣", _("Chiayi County")),
+    ("屏東縣", _("Pingtung County")),
+    ("宜蘭縣", _("Yilan County")),
+    ("花蓮縣", _("Hualien County")),
+    ("臺東縣", _("Taitung County")),
+    ("澎湖縣", _("Penghu County")),
+    ("金門縣", _("Kinmen County")),
+    ("連江縣", _("Lienchiang County (Matsu)")),
+]
+
+# The wording of fenrun.core.validators, repeated here so that this app's catalogue translates it.
+MOBILE_MESSAGE = _("Enter a Taiwanese mobile number: 10 digits starting with 09.")
+POSTAL_CODE_MESSAGE = _("Enter a postal code of 3, 5 or 6 digits.")
+
+
+class ShippingMethodField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return obj.name
+
+
+class CheckoutForm(forms.Form):
+    recipient_name = forms.CharField(
+        label=_("Recipient name"),
+        max_length=60,
+        widget=forms.TextInput(attrs={"autocomplete": "name"}),
+    )
+    recipient_phone = forms.CharField(
+        label=_("Mobile phone"),
+        max_length=20,
+        help_text=_("10 digits starting with 09, e.g. 0912345678."),
+        widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel", "inputmode": "tel"}),
+    )
+    email = forms.EmailField(
+        label=_("Email"),
+        help_text=_("We contact you here about this order."),
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )
+    shipping_method = ShippingMethodField(
+        label=_("Shipping method"),
+        queryset=ShippingMethod.objects.filter(is_active=True),
+        empty_label=None,
+        widget=forms.RadioSelect,
+    )
+    county = forms.ChoiceField(
+        label=_("County / city"),
+        choices=[("", _("Choose…")), *COUNTIES],
+        required=False,
+        widget=forms.Select(attrs={"autocomplete": "address-level1"}),
+    )
+    district = forms.CharField(
+        label=_("District"),
+        max_length=10,
+        required=False,
+        widget=forms.TextInput(
+            attrs={"autocomplete": "address-level2", "placeholder": _("e.g. 大安區")}
+        ),
+    )
+    street = forms.CharField(
+        label=_("Street address"),
+        max_length=120,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "address-line1"}),
+    )
+    postal_code = forms.CharField(
+        label=_("Postal code"),
+        max_length=6,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "postal-code", "inputmode": "numeric"}),
+    )
+    cvs_store_name = forms.CharField(
+        label=_("Store name"),
+        max_length=60,
+        required=False,
+        widget=forms.TextInput(attrs={"placeholder": _("e.g. 7-ELEVEN 復興門市")}),
+    )
+    cvs_store_id = forms.CharField(
+        label=_("Store id"),
+        max_length=20,
+        required=False,
+        widget=forms.TextInput(attrs={"inputmode": "numeric"}),
+    )
+    payment_method = forms.ChoiceField(
+        label=_("Payment method"), choices=PaymentMethod.choices, widget=forms.RadioSelect
+    )
+    note = forms.CharField(
+        label=_("Note to the shop"),
+        max_length=300,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    credit_to_use = forms.DecimalField(
+        label=_("Shopping credit to use"),
+        required=False,
+        min_value=Decimal("0"),
+        decimal_places=0,
+        max_digits=10,
+        widget=forms.NumberInput(attrs={"inputmode": "numeric", "min": "0", "step": "1"}),
+    )
+
+    def __init__(self, *args, credit_available: Decimal | None = None, **kwargs):
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+        self.credit_available = credit_available or Decimal("0")
+        if self.credit_available <= 0:
+            del self.fields["credit_to_use"]
+        else:
+            self.fields["credit_to_use"].max_value = self.credit_available
+            self.fields["credit_to_use"].widget.attrs["max"] = str(self.credit_available)
+
+    def clean_recipient_phone(self):
+        phone = normalize_tw_mobile(self.cleaned_data["recipient_phone"])
+        if not TW_MOBILE.match(phone):
+            raise ValidationError(MOBILE_MESSAGE, code="invalid_phone")
+        return phone
+
+    def clean_postal_code(self):
+        return self.cleaned_data["postal_code"].strip()
+
+    def clean_cvs_store_id(self):
+        return self.cleaned_data["cvs_store_id"].strip().upper()
+
+    def clean(self):
+        cleaned = super().clean()
+        method = cleaned.get("shipping_method")
+        if method is None:
+            return cleaned
+        if method.kind == ShippingMethod.Kind.CVS:
+            required = {
+                "cvs_store_name": _("Enter the pickup store's name."),
+                "cvs_store_id": _("Enter the pickup store's id."),
+            }
+        else:
+            required = {
+                "county": _("Choose a county or city."),
+                "district": _("Enter the district."),
+                "street": _("Enter the street address."),
+                "postal_code": _("Enter the postal code."),
+            }
+        for name, message in required.items():
+            if name not in self.errors and not str(cleaned.get(name) or "").strip():
+                self.add_error(name, message)
+        postal_code = cleaned.get("postal_code")
+        if method.kind == ShippingMethod.Kind.HOME and postal_code:
+            if not TW_POSTAL_CODE.match(postal_code):
+                self.add_error("postal_code", ValidationError(POSTAL_CODE_MESSAGE, code="invalid"))
+        if method.kind == ShippingMethod.Kind.CVS and cleaned.get("cvs_store_id"):
+            if not cleaned["cvs_store_id"].isalnum():
+                self.add_error("cvs_store_id", _("A store id has only letters and digits."))
+        return cleaned

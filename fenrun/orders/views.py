@@ -1,0 +1,284 @@
+"""Checkout, the order-placed page and the test payment gateway.
+
+Prices never come from the browser: every total shown or charged is rebuilt from the cart and
+today's prices by fenrun.orders.pricing, and place_order recomputes them again under lock.
+"""
+
+import json
+from collections.abc import Callable
+from decimal import Decimal
+
+from django.conf import settings
+from django.contrib import messages
+from django.http import Http404, HttpResponse, HttpResponseBadRequest
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from fenrun.orders.cart import cart_lines, get_cart, quote_lines
+from fenrun.orders.forms import CheckoutForm
+from fenrun.orders.models import Order, Payment, PaymentMethod, ShippingMethod
+from fenrun.orders.payments import CallbackError, TestGateway, record_callback
+from fenrun.orders.pricing import Quote, build_quote
+from fenrun.orders.services import CheckoutError, Recipient, place_order
+from fenrun.orders.status import OrderStatus
+
+SESSION_ORDERS = "fenrun_placed_orders"
+SESSION_ORDERS_KEPT = 20
+
+# The wallet app appends a callable (request, quote) -> Decimal: the most shopping credit this
+# buyer may spend on this order, already capped by the shop's rules. With none, checkout offers
+# no credit. The first provider answers.
+CREDIT_PROVIDERS: list[Callable[..., Decimal]] = []
+
+
+def credit_available(request, quote: Quote) -> Decimal:
+    if not request.user.is_authenticated:
+        return Decimal("0")
+    for provider in CREDIT_PROVIDERS:
+        return Decimal(provider(request, quote) or 0)
+    return Decimal("0")
+
+
+def remember_order(request, order: Order) -> None:
+    """Guests see their order later in the same session; keep the last few numbers."""
+    numbers = [n for n in request.session.get(SESSION_ORDERS, []) if n != order.number]
+    request.session[SESSION_ORDERS] = [order.number, *numbers][:SESSION_ORDERS_KEPT]
+
+
+def visible_order(request, number: str) -> Order:
+    """The order if this visitor placed it (member) or placed it in this session (guest); else 404."""
+    order = (
+        Order.objects.select_related("shipping_method")
+        .prefetch_related("lines", "payments")
+        .filter(number=number)
+        .first()
+    )
+    if order is None:
+        raise Http404(_("No such order."))
+    user = request.user
+    owns = user.is_authenticated and order.user_id == user.pk
+    if not owns and (
+        order.user_id is not None or number not in request.session.get(SESSION_ORDERS, [])
+    ):
+        raise Http404(_("No such order."))
+    return order
+
+
+def _initial(request, methods) -> dict:
+    initial = {"payment_method": PaymentMethod.ATM}
+    if methods:
+        initial["shipping_method"] = methods[0].pk
+    user = request.user
+    if user.is_authenticated:
+        initial.update(email=user.email, recipient_name=user.name, recipient_phone=user.phone)
+        last = Order.objects.filter(user=user).first()
+        if last is not None:
+            # Members usually ship to the same place: start from their last order.
+            initial.update(
+                recipient_name=last.recipient_name,
+                recipient_phone=last.recipient_phone,
+                county=last.county,
+                district=last.district,
+                street=last.street,
+                postal_code=last.postal_code,
+                cvs_store_name=last.cvs_store_name,
+                cvs_store_id=last.cvs_store_id,
+            )
+    return initial
+
+
+def _recipient(data: dict) -> Recipient:
+    return Recipient(
+        name=data["recipient_name"],
+        phone=data["recipient_phone"],
+        email=data["email"],
+        county=data.get("county") or "",
+        district=data.get("district") or "",
+        street=data.get("street") or "",
+        postal_code=data.get("postal_code") or "",
+        cvs_store_name=data.get("cvs_store_name") or "",
+        cvs_store_id=data.get("cvs_store_id") or "",
+        note=data.get("note") or "",
+    )
+
+
+def _method_from(raw, methods: list[ShippingMethod]) -> ShippingMethod | None:
+    """The shipping method the buyer picked, for the summary; the first one if none or unknown."""
+    raw = str(getattr(raw, "pk", raw) or "")
+    return next((m for m in methods if str(m.pk) == raw), methods[0] if methods else None)
+
+
+# Fields named by CheckoutError that the form calls differently.
+ERROR_FIELDS = {"credit": "credit_to_use"}
+
+
+@require_http_methods(["GET", "POST"])
+def checkout(request):
+    cart = get_cart(request)
+    lines = cart_lines(cart)
+    if not lines:
+        messages.info(request, _("Your cart is empty."))
+        return redirect("storefront:cart")
+    methods = list(ShippingMethod.objects.filter(is_active=True))
+    if request.method == "POST":
+        method = _method_from(request.POST.get("shipping_method"), methods)
+    else:
+        initial = _initial(request, methods)
+        method = _method_from(initial.get("shipping_method"), methods)
+    quote = build_quote(quote_lines(lines), method)
+    credit = credit_available(request, quote)
+    if request.method == "GET":
+        form = CheckoutForm(initial=initial, credit_available=credit)
+    else:
+        form = CheckoutForm(request.POST, credit_available=credit)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                order = place_order(
+                    items=[(line.product_id, line.quantity) for line in lines],
+                    recipient=_recipient(data),
+                    shipping_method=data["shipping_method"],
+                    payment_method=data["payment_method"],
+                    user=request.user if request.user.is_authenticated else None,
+                    cart=cart,
+                    context={"attribution": getattr(request, "attribution", None)},
+                    credit_to_use=data.get("credit_to_use") or Decimal("0"),
+                )
+            except CheckoutError as exc:
+                field = ERROR_FIELDS.get(exc.field, exc.field)
+                form.add_error(field if field in form.fields else None, str(exc))
+            else:
+                remember_order(request, order)
+                if order.payment_method == PaymentMethod.GATEWAY and order.grand_total > 0:
+                    gateway = TestGateway()
+                    return redirect(gateway.redirect_url(gateway.start(order)))
+                return redirect("orders:placed", number=order.number)
+    return render(
+        request,
+        "orders/checkout.html",
+        {
+            "form": form,
+            "lines": lines,
+            "quote": quote,
+            "shipping_methods": methods,
+            "selected_method": method,
+            "credit_available": credit,
+        },
+    )
+
+
+@require_GET
+def checkout_summary(request):
+    """The order summary for another shipping method (htmx swaps it in as the buyer chooses)."""
+    lines = cart_lines(get_cart(request))
+    methods = list(ShippingMethod.objects.filter(is_active=True))
+    method = _method_from(request.GET.get("shipping_method"), methods)
+    return render(
+        request,
+        "orders/_checkout_summary.html",
+        {
+            "lines": lines,
+            "quote": build_quote(quote_lines(lines), method),
+            "selected_method": method,
+        },
+    )
+
+
+def placed(request, number):
+    order = visible_order(request, number)
+    payment = next(iter(order.payments.all()), None)  # newest first
+    return render(
+        request,
+        "orders/placed.html",
+        {
+            "order": order,
+            "payment": payment,
+            "bank": settings.FENRUN_BANK_TRANSFER,
+            "can_pay": order.payment_method == PaymentMethod.GATEWAY
+            and order.status == OrderStatus.PENDING
+            and order.grand_total > 0,
+        },
+    )
+
+
+@require_POST
+def pay(request, number):
+    """Start another gateway payment for a pending order (after a failed or abandoned one)."""
+    order = visible_order(request, number)
+    if order.payment_method != PaymentMethod.GATEWAY or order.status != OrderStatus.PENDING:
+        messages.info(request, _("This order does not need an online payment."))
+        return redirect("orders:placed", number=order.number)
+    gateway = TestGateway()
+    return redirect(gateway.redirect_url(gateway.start(order)))
+
+
+def _test_gateway_enabled() -> bool:
+    return getattr(settings, "FENRUN_TEST_GATEWAY_ENABLED", True)
+
+
+@require_http_methods(["GET", "POST"])
+def test_gateway(request, reference):
+    """Stands in for a real gateway's payment page: the buyer pays or fails, then comes back.
+
+    On "pay" or "fail" it sends the signed server-to-server callback a real gateway would send,
+    through the same code path as /pay/test/callback/, then redirects the buyer to the shop.
+    """
+    if not _test_gateway_enabled():
+        raise Http404
+    payment = (
+        Payment.objects.select_related("order")
+        .filter(reference=reference, gateway=TestGateway.code)
+        .first()
+    )
+    if payment is None:
+        raise Http404(_("No such payment."))
+    if request.method == "POST" and payment.status == Payment.Status.STARTED:
+        result = "success" if request.POST.get("result") == "success" else "fail"
+        gateway = TestGateway()
+        payload = {"reference": payment.reference, "result": result, "amount": str(payment.amount)}
+        try:
+            record_callback(gateway, payload, gateway.sign(payload))
+        except CallbackError:
+            messages.error(request, _("The payment could not be recorded. Please try again."))
+        else:
+            if result == "success":
+                messages.success(request, _("Payment received. Thank you!"))
+            else:
+                messages.error(request, _("The payment failed. You can try again."))
+        return redirect("orders:placed", number=payment.order.number)
+    if request.method == "POST":
+        return redirect("orders:placed", number=payment.order.number)
+    return render(request, "orders/test_gateway.html", {"payment": payment, "order": payment.order})
+
+
+def _callback_body(request) -> tuple[dict, str]:
+    if request.content_type == "application/json":
+        body = json.loads(request.body or b"{}")
+        if not isinstance(body, dict):
+            raise ValueError("not an object")
+        payload, signature = body.get("payload"), body.get("signature", "")
+    else:
+        payload = json.loads(request.POST.get("payload") or "null")
+        signature = request.POST.get("signature", "")
+    if not isinstance(payload, dict) or not isinstance(signature, str):
+        raise ValueError("payload must be an object")
+    return payload, signature
+
+
+@csrf_exempt
+@require_POST
+def test_gateway_callback(request):
+    """The gateway's signed server callback: 200 "OK" once applied (and on repeats), 400 if not."""
+    if not _test_gateway_enabled():
+        raise Http404
+    try:
+        payload, signature = _callback_body(request)
+    except (ValueError, UnicodeDecodeError):
+        return HttpResponseBadRequest("malformed body", content_type="text/plain")
+    try:
+        record_callback(TestGateway(), payload, signature)
+    except CallbackError as exc:
+        return HttpResponseBadRequest(str(exc), content_type="text/plain")
+    return HttpResponse("OK", content_type="text/plain")
