@@ -1,0 +1,436 @@
+"""Wallet API: a member's balances, history and requests; staff queues and decisions.
+
+Writes honour the Idempotency-Key header. A member can only see and touch their own requests:
+anyone else's answers 404, exactly like one that does not exist.
+"""
+
+from datetime import date, datetime
+from decimal import Decimal
+from uuid import uuid4
+
+from django.contrib.auth import get_user_model
+from django.shortcuts import get_object_or_404
+from ninja import Field, Query, Router, Schema, Status
+from ninja.security import django_auth
+from pydantic import field_serializer
+
+from fenrun.core.api_errors import ApiError
+from fenrun.wallet import idempotency, permissions, selectors, services
+from fenrun.wallet.models import Conversion, Entry, Withdrawal
+
+router = Router(tags=["wallet"], auth=django_auth)
+
+Amount = str | int | float
+
+
+class Out(Schema):
+    """Money as a string with two decimals ("1500.00"): exact, and the same in every answer."""
+
+    @field_serializer("*", mode="wrap")
+    def _money(self, value, handler):
+        if isinstance(value, Decimal):
+            return f"{value:.2f}"
+        return handler(value)
+
+
+class ErrorOut(Schema):
+    detail: str
+    errors: dict[str, list[str]] | None = None
+
+
+class BalancesOut(Out):
+    coins: Decimal = Field(description="Available site coins (網站幣).")
+    coins_reserved: Decimal = Field(description="Coins held by pending conversions/withdrawals.")
+    credit: Decimal = Field(description="Shopping credit (購物金).")
+    debt: Decimal = Field(description="Owed from reversed bonuses; repaid by future bonuses.")
+    pending_coins: Decimal = Field(description="Commissions still in their hold period.")
+
+
+class EntryOut(Out):
+    id: int
+    created_at: datetime
+    account: str
+    type: str
+    type_label: str
+    amount: Decimal
+    balance_after: Decimal | None
+    source_type: str
+    source_id: str
+    order_number: str = ""
+    memo: str
+
+
+class HistoryFilter(Schema):
+    type: str = Field("", description="bonus, conversion, checkout, withdrawal or adjustment")
+    account: str = Field("", description="coins, credit or debt")
+    date_from: date | None = None
+    date_to: date | None = None
+    limit: int = Field(50, ge=1, le=500)
+    offset: int = Field(0, ge=0)
+
+
+class HistoryOut(Out):
+    count: int
+    items: list[EntryOut]
+
+
+class ConversionIn(Schema):
+    coins: Amount
+
+
+class ConversionOut(Out):
+    id: int
+    member_id: int
+    coins: Decimal
+    ratio: Decimal
+    credit: Decimal
+    status: str
+    origin: str
+    reason: str
+    created_at: datetime
+    decided_at: datetime | None
+
+
+class WithdrawalIn(Schema):
+    amount: Amount
+    bank_code: str
+    account_number: str
+    account_name: str
+
+
+class WithdrawalOut(Out):
+    id: int
+    member_id: int
+    amount: Decimal
+    fee: Decimal
+    payout: Decimal
+    bank_code: str
+    account_number: str = Field(description="Masked except the last 4 digits.")
+    account_name: str = Field(description="Masked except the first and last character.")
+    status: str
+    reason: str
+    reference: str
+    created_at: datetime
+    decided_at: datetime | None
+    paid_at: datetime | None
+
+
+class ReasonIn(Schema):
+    reason: str
+
+
+class ReferenceIn(Schema):
+    reference: str
+
+
+class AdjustmentIn(Schema):
+    account: str = Field(description="coins, credit or debt (debt: a positive amount writes off)")
+    amount: Amount
+    reason: str
+
+
+class AdjustmentOut(Out):
+    id: int
+    member_id: int
+    account: str
+    amount: Decimal
+    reason: str
+    created_at: datetime
+
+
+class MemberWalletOut(Out):
+    member_id: int
+    email: str
+    balances: BalancesOut
+    history: list[EntryOut]
+
+
+ERRORS = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
+
+
+def _entry(e: Entry) -> dict:
+    return {
+        "id": e.pk,
+        "created_at": e.created_at,
+        "account": e.account.kind,
+        "type": e.transaction.kind,
+        "type_label": str(e.transaction.get_kind_display()),
+        "amount": e.amount,
+        "balance_after": e.balance_after,
+        "source_type": e.transaction.source_type,
+        "source_id": e.transaction.source_id,
+        "order_number": getattr(e, "order_number", ""),
+        "memo": e.transaction.memo,
+    }
+
+
+def _withdrawal(w: Withdrawal, *, full: bool = False) -> dict:
+    data = WithdrawalOut.from_orm(w).model_dump(mode="json")
+    if not full:
+        data["account_number"] = w.masked_account_number
+        data["account_name"] = w.masked_account_name
+    return data
+
+
+def _conversion(c: Conversion) -> dict:
+    return ConversionOut.from_orm(c).model_dump(mode="json")
+
+
+def _call(fn, *args, **kwargs):
+    try:
+        return fn(*args, **kwargs)
+    except services.WalletError as exc:
+        raise ApiError(exc.status, exc.message, exc.errors) from None
+
+
+def _staff(request, perm: str = permissions.VIEW):
+    if not permissions.allowed(request.auth, perm):
+        raise ApiError(403, f"Staff only: this needs the permission {perm}.")
+    return request.auth
+
+
+def _balances(user) -> dict:
+    b = selectors.balances(user)
+    return BalancesOut(**b.__dict__).model_dump(mode="json")
+
+
+# --- member ------------------------------------------------------------------------------------
+
+
+@router.get("/me", response={200: BalancesOut, **ERRORS}, summary="My balances")
+def my_balances(request):
+    return Status(200, _balances(request.auth))
+
+
+@router.get("/me/history", response={200: HistoryOut, **ERRORS}, summary="My ledger entries")
+def my_history(request, filters: Query[HistoryFilter]):
+    qs = selectors.history(
+        request.auth,
+        type=filters.type,
+        account=filters.account,
+        date_from=filters.date_from,
+        date_to=filters.date_to,
+    )
+    page = selectors.attach_sources(qs[filters.offset : filters.offset + filters.limit])
+    return Status(200, {"count": qs.count(), "items": [_entry(e) for e in page]})
+
+
+@router.get("/me/conversions", response={200: list[ConversionOut], **ERRORS})
+def my_conversions(request):
+    return Status(200, [_conversion(c) for c in selectors.conversions_of(request.auth)[:100]])
+
+
+@router.post(
+    "/me/conversions",
+    response={201: ConversionOut, **ERRORS},
+    summary="Apply to convert coins into shopping credit",
+)
+def request_conversion(request, payload: ConversionIn):
+    def work():
+        conversion = _call(services.request_conversion, request.auth, payload.coins)
+        return 201, _conversion(conversion)
+
+    return Status(*idempotency.run(request, work))
+
+
+@router.post("/me/conversions/{conversion_id}/cancel", response={200: ConversionOut, **ERRORS})
+def cancel_conversion(request, conversion_id: int):
+    def work():
+        conversion = _call(services.cancel_conversion, conversion_id, member=request.auth)
+        return 200, _conversion(conversion)
+
+    return Status(*idempotency.run(request, work))
+
+
+@router.get("/me/withdrawals", response={200: list[WithdrawalOut], **ERRORS})
+def my_withdrawals(request):
+    return Status(200, [_withdrawal(w) for w in selectors.withdrawals_of(request.auth)[:100]])
+
+
+@router.post(
+    "/me/withdrawals",
+    response={201: WithdrawalOut, **ERRORS},
+    summary="Apply for a cash withdrawal",
+)
+def request_withdrawal(request, payload: WithdrawalIn):
+    def work():
+        withdrawal = _call(
+            services.request_withdrawal,
+            request.auth,
+            amount=payload.amount,
+            bank_code=payload.bank_code,
+            account_number=payload.account_number,
+            account_name=payload.account_name,
+        )
+        return 201, _withdrawal(withdrawal)
+
+    return Status(*idempotency.run(request, work))
+
+
+@router.post("/me/withdrawals/{withdrawal_id}/cancel", response={200: WithdrawalOut, **ERRORS})
+def cancel_withdrawal(request, withdrawal_id: int):
+    def work():
+        withdrawal = _call(services.cancel_withdrawal, withdrawal_id, member=request.auth)
+        return 200, _withdrawal(withdrawal)
+
+    return Status(*idempotency.run(request, work))
+
+
+# --- staff -------------------------------------------------------------------------------------
+
+
+@router.get("/staff/conversions", response={200: list[ConversionOut], **ERRORS})
+def staff_conversions(request, status: str = "pending"):
+    _staff(request)
+    qs = Conversion.objects.all() if status == "all" else Conversion.objects.filter(status=status)
+    return Status(200, [_conversion(c) for c in qs.order_by("created_at", "id")[:500]])
+
+
+@router.post("/staff/conversions/{conversion_id}/approve", response={200: ConversionOut, **ERRORS})
+def approve_conversion(request, conversion_id: int):
+    staff = _staff(request, permissions.DECIDE_CONVERSIONS)
+
+    def work():
+        return 200, _conversion(_call(services.approve_conversion, conversion_id, actor=staff))
+
+    return Status(*idempotency.run(request, work))
+
+
+@router.post("/staff/conversions/{conversion_id}/reject", response={200: ConversionOut, **ERRORS})
+def reject_conversion(request, conversion_id: int, payload: ReasonIn):
+    staff = _staff(request, permissions.DECIDE_CONVERSIONS)
+
+    def work():
+        conversion = _call(
+            services.reject_conversion, conversion_id, actor=staff, reason=payload.reason
+        )
+        return 200, _conversion(conversion)
+
+    return Status(*idempotency.run(request, work))
+
+
+@router.get("/staff/withdrawals", response={200: list[WithdrawalOut], **ERRORS})
+def staff_withdrawals(request, status: str = "open"):
+    _staff(request)
+    if status == "open":
+        qs = Withdrawal.objects.filter(status__in=Withdrawal.OPEN)
+    elif status == "all":
+        qs = Withdrawal.objects.all()
+    else:
+        qs = Withdrawal.objects.filter(status=status)
+    return Status(200, [_withdrawal(w) for w in qs.order_by("created_at", "id")[:500]])
+
+
+@router.get(
+    "/staff/withdrawals/{withdrawal_id}",
+    response={200: WithdrawalOut, **ERRORS},
+    summary="One withdrawal with the full bank details (to make the transfer)",
+)
+def staff_withdrawal(request, withdrawal_id: int):
+    _staff(request, permissions.DECIDE_WITHDRAWALS)
+    return Status(200, _withdrawal(get_object_or_404(Withdrawal, pk=withdrawal_id), full=True))
+
+
+@router.post("/staff/withdrawals/{withdrawal_id}/approve", response={200: WithdrawalOut, **ERRORS})
+def approve_withdrawal(request, withdrawal_id: int):
+    staff = _staff(request, permissions.DECIDE_WITHDRAWALS)
+
+    def work():
+        return 200, _withdrawal(_call(services.approve_withdrawal, withdrawal_id, actor=staff))
+
+    return Status(*idempotency.run(request, work))
+
+
+@router.post("/staff/withdrawals/{withdrawal_id}/reject", response={200: WithdrawalOut, **ERRORS})
+def reject_withdrawal(request, withdrawal_id: int, payload: ReasonIn):
+    staff = _staff(request, permissions.DECIDE_WITHDRAWALS)
+
+    def work():
+        withdrawal = _call(
+            services.reject_withdrawal, withdrawal_id, actor=staff, reason=payload.reason
+        )
+        return 200, _withdrawal(withdrawal)
+
+    return Status(*idempotency.run(request, work))
+
+
+@router.post("/staff/withdrawals/{withdrawal_id}/pay", response={200: WithdrawalOut, **ERRORS})
+def pay_withdrawal(request, withdrawal_id: int, payload: ReferenceIn):
+    staff = _staff(request, permissions.DECIDE_WITHDRAWALS)
+
+    def work():
+        withdrawal = _call(
+            services.mark_withdrawal_paid, withdrawal_id, actor=staff, reference=payload.reference
+        )
+        return 200, _withdrawal(withdrawal)
+
+    return Status(*idempotency.run(request, work))
+
+
+def _member(member_id: int):
+    return get_object_or_404(get_user_model(), pk=member_id)
+
+
+@router.get("/staff/members/{member_id}", response={200: MemberWalletOut, **ERRORS})
+def staff_member_wallet(request, member_id: int):
+    _staff(request)
+    member = _member(member_id)
+    entries = selectors.attach_sources(selectors.history(member)[:100])
+    return Status(
+        200,
+        {
+            "member_id": member.pk,
+            "email": member.email,
+            "balances": _balances(member),
+            "history": [_entry(e) for e in entries],
+        },
+    )
+
+
+@router.post(
+    "/staff/members/{member_id}/adjustments",
+    response={201: AdjustmentOut, **ERRORS},
+    summary="Adjust a member's coins or credit, or write off debt (reason required)",
+)
+def adjust(request, member_id: int, payload: AdjustmentIn):
+    staff = _staff(request, permissions.ADJUST)
+    member = _member(member_id)
+    key = (request.headers.get(idempotency.HEADER) or "").strip()
+
+    def work():
+        adjustment = _call(
+            services.adjust_balance,
+            member,
+            account_kind=payload.account,
+            amount=payload.amount,
+            reason=payload.reason,
+            actor=staff,
+            # Without a header every call is new; the header makes a retry a no-op.
+            idempotency_key=f"api:{staff.pk}:{key}" if key else f"api:{uuid4()}",
+        )
+        return 201, {
+            "id": adjustment.pk,
+            "member_id": adjustment.member_id,
+            "account": adjustment.account_kind,
+            "amount": f"{adjustment.amount:.2f}",
+            "reason": adjustment.reason,
+            "created_at": adjustment.created_at.isoformat(),
+        }
+
+    return Status(*idempotency.run(request, work))
+
+
+@router.post(
+    "/staff/members/{member_id}/conversions",
+    response={201: ConversionOut, **ERRORS},
+    summary="Convert a member's coins now, at today's ratio",
+)
+def staff_convert(request, member_id: int, payload: ConversionIn):
+    staff = _staff(request, permissions.DECIDE_CONVERSIONS)
+    member = _member(member_id)
+
+    def work():
+        conversion = _call(services.convert_coins, member, payload.coins, actor=staff)
+        return 201, _conversion(conversion)
+
+    return Status(*idempotency.run(request, work))

@@ -1,0 +1,113 @@
+"""Wallet forms. Amount rules live in the services; these forms carry input and errors."""
+
+from uuid import uuid4
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from fenrun.wallet.models import AccountKind
+from fenrun.wallet.selectors import HISTORY_TYPES
+
+TYPE_LABELS = {
+    "bonus": _("Referral bonuses"),
+    "conversion": _("Conversions"),
+    "checkout": _("Checkout"),
+    "withdrawal": _("Withdrawals"),
+    "adjustment": _("Staff adjustments"),
+}
+
+
+def _numeric(**attrs):
+    return forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off", **attrs})
+
+
+class TokenForm(forms.Form):
+    """Carries a one-time token: submitting the same form twice is done once."""
+
+    token = forms.CharField(widget=forms.HiddenInput, max_length=64)
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("initial", {}).setdefault("token", uuid4().hex)
+        super().__init__(*args, **kwargs)
+
+    def apply_error(self, exc) -> None:
+        for field, messages in exc.errors.items():
+            for message in messages:
+                self.add_error(field if field in self.fields else None, message)
+
+
+class HistoryFilterForm(forms.Form):
+    type = forms.ChoiceField(
+        label=_("Type"),
+        required=False,
+        choices=[("", _("All types"))] + [(key, TYPE_LABELS[key]) for key in HISTORY_TYPES],
+    )
+    account = forms.ChoiceField(
+        label=_("Balance"),
+        required=False,
+        choices=[
+            ("", _("All balances")),
+            (AccountKind.COINS, AccountKind.COINS.label),
+            (AccountKind.CREDIT, AccountKind.CREDIT.label),
+            (AccountKind.DEBT, AccountKind.DEBT.label),
+        ],
+    )
+    date_from = forms.DateField(
+        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    date_to = forms.DateField(
+        label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("date_from") and data.get("date_to") and data["date_from"] > data["date_to"]:
+            self.add_error("date_to", _("The end date is before the start date."))
+        return data
+
+    def filters(self) -> dict:
+        if not self.is_bound or not self.is_valid():
+            return {}
+        return {k: v for k, v in self.cleaned_data.items() if v}
+
+
+class ConversionForm(TokenForm):
+    coins = forms.CharField(label=_("Coins to convert"), max_length=20, widget=_numeric())
+
+
+class WithdrawalForm(TokenForm):
+    amount = forms.CharField(label=_("Coins to withdraw"), max_length=20, widget=_numeric())
+    bank_code = forms.CharField(
+        label=_("Bank code"),
+        max_length=3,
+        help_text=_("3 digits, e.g. 812"),
+        widget=_numeric(pattern="[0-9]{3}", maxlength="3"),
+    )
+    account_number = forms.CharField(
+        label=_("Account number"),
+        max_length=24,
+        help_text=_("10 to 16 digits"),
+        widget=_numeric(),
+    )
+    account_name = forms.CharField(label=_("Account holder"), max_length=60)
+
+
+class AdjustmentForm(TokenForm):
+    account_kind = forms.ChoiceField(
+        label=_("Balance"),
+        choices=[
+            (AccountKind.COINS, AccountKind.COINS.label),
+            (AccountKind.CREDIT, AccountKind.CREDIT.label),
+            (AccountKind.DEBT, _("Debt (write off)")),
+        ],
+    )
+    amount = forms.CharField(
+        label=_("Amount"),
+        max_length=20,
+        help_text=_("Negative takes coins or credit away; for debt, the amount written off."),
+    )
+    reason = forms.CharField(label=_("Reason"), max_length=300, widget=forms.Textarea({"rows": 2}))
+
+
+class StaffConversionForm(TokenForm):
+    coins = forms.CharField(label=_("Coins to convert"), max_length=20, widget=_numeric())

@@ -1,0 +1,82 @@
+import itertools
+from decimal import Decimal
+
+import pytest
+
+from fenrun.core import events
+from fenrun.core.testing import UserFactory
+from fenrun.wallet import permissions, reconcile
+
+_commission_ids = itertools.count(1)
+
+
+def pytest_configure(config):
+    # pytest-xdist registers this marker; runs with `-p no:xdist` (and --strict-markers) need it.
+    config.addinivalue_line("markers", "xdist_group(name): run in the same xdist worker")
+
+
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings):
+    # Members are created by the dozen in property tests; the real hasher is slow on purpose.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def member(db):
+    return UserFactory()
+
+
+@pytest.fixture
+def other_member(db):
+    return UserFactory()
+
+
+@pytest.fixture
+def staff(db):
+    """A staff member allowed every wallet action (see fenrun.wallet.permissions)."""
+    return staff_with(*permissions.ALL)
+
+
+def staff_with(*perms):
+    from django.contrib.auth.models import Permission
+
+    user = UserFactory(is_staff=True)
+    for perm in perms:
+        app_label, codename = perm.split(".")
+        user.user_permissions.add(
+            Permission.objects.get(content_type__app_label=app_label, codename=codename)
+        )
+    return user
+
+
+def earn(member, amount, commission_id=None) -> int:
+    """Release a commission to ``member`` the way the commissions app does: by an event."""
+    commission_id = commission_id or next(_commission_ids) + 10_000_000
+    events.publish(
+        events.CommissionReleased(
+            commission_id=commission_id, payee_id=member.pk, amount=Decimal(amount)
+        )
+    )
+    return commission_id
+
+
+def reverse(member, commission_id, amount, was_released=True) -> None:
+    events.publish(
+        events.CommissionReversed(
+            commission_id=commission_id,
+            payee_id=member.pk,
+            amount=Decimal(amount),
+            was_released=was_released,
+        )
+    )
+
+
+def wallet_problems() -> list[str]:
+    """Every reconciliation check except the commissions one: these tests release commission
+    ids that have no row in the commissions app (the wallet is tested on its own)."""
+    return [
+        p
+        for name, check in reconcile.CHECKS
+        if check is not reconcile.check_commissions
+        for p in check()
+    ]

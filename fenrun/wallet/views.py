@@ -1,0 +1,391 @@
+"""Wallet pages: the member's 我的帳戶 and the staff's queues, member wallets and export."""
+
+import csv
+
+from django.contrib import admin, messages
+from django.contrib.auth import get_user_model
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import Http404, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from fenrun.core.money import format_twd
+from fenrun.wallet import permissions, selectors, services
+from fenrun.wallet.forms import (
+    AdjustmentForm,
+    ConversionForm,
+    HistoryFilterForm,
+    StaffConversionForm,
+    WithdrawalForm,
+)
+from fenrun.wallet.models import Conversion, WalletSettings, Withdrawal
+from fenrun.wallet.permissions import staff_required
+
+PAGE_SIZE = 30
+
+
+def _history_page(request, member):
+    filters = HistoryFilterForm(request.GET or None)
+    qs = selectors.history(member, **filters.filters())
+    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    page.object_list = selectors.attach_sources(page.object_list)
+    query = request.GET.copy()
+    query.pop("page", None)
+    return filters, page, query.urlencode()
+
+
+# --- member ------------------------------------------------------------------------------------
+
+
+def _render_account(request, *, conversion_form=None, withdrawal_form=None, status=200):
+    member = request.user
+    settings = WalletSettings.load()
+    filters, page, query = _history_page(request, member)
+    context = {
+        "balances": selectors.balances(member),
+        "settings": settings,
+        "filters": filters,
+        "page": page,
+        "query": query,
+        "conversion_form": conversion_form or ConversionForm(),
+        "withdrawal_form": withdrawal_form or WithdrawalForm(),
+        "conversions": selectors.conversions_of(member)[:10],
+        "withdrawals": selectors.withdrawals_of(member)[:10],
+        "has_pending_conversion": selectors.conversions_of(member)
+        .filter(status=Conversion.Status.PENDING)
+        .exists(),
+    }
+    return render(request, "wallet/my_account.html", context, status=status)
+
+
+@login_required
+def my_account(request):
+    return _render_account(request)
+
+
+@login_required
+@require_POST
+def request_conversion(request):
+    form = ConversionForm(request.POST)
+    if form.is_valid():
+        try:
+            conversion = services.request_conversion(
+                request.user,
+                form.cleaned_data["coins"],
+                idempotency_key=form.cleaned_data["token"],
+            )
+        except services.WalletError as exc:
+            form.apply_error(exc)
+        else:
+            messages.success(
+                request,
+                _("Conversion of %(coins)s coins into %(credit)s of credit requested.")
+                % {
+                    "coins": format_twd(conversion.coins).replace("NT$", ""),
+                    "credit": format_twd(conversion.credit),
+                },
+            )
+            return redirect("wallet:my_account")
+    return _render_account(request, conversion_form=form, status=422)
+
+
+@login_required
+@require_POST
+def request_withdrawal(request):
+    form = WithdrawalForm(request.POST)
+    if form.is_valid():
+        try:
+            withdrawal = services.request_withdrawal(
+                request.user,
+                amount=form.cleaned_data["amount"],
+                bank_code=form.cleaned_data["bank_code"],
+                account_number=form.cleaned_data["account_number"],
+                account_name=form.cleaned_data["account_name"],
+                idempotency_key=form.cleaned_data["token"],
+            )
+        except services.WalletError as exc:
+            form.apply_error(exc)
+        else:
+            messages.success(
+                request,
+                _(
+                    "Withdrawal of %(amount)s requested; %(payout)s will be transferred after review."
+                )
+                % {
+                    "amount": format_twd(withdrawal.amount),
+                    "payout": format_twd(withdrawal.payout),
+                },
+            )
+            return redirect("wallet:my_account")
+    return _render_account(request, withdrawal_form=form, status=422)
+
+
+def _member_action(request, action, pk):
+    try:
+        action(pk, member=request.user)
+    except services.WalletError as exc:
+        if exc.status == 404:
+            raise Http404 from None
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("Request cancelled; the coins are available again."))
+    return redirect("wallet:my_account")
+
+
+@login_required
+@require_POST
+def cancel_conversion(request, pk):
+    return _member_action(request, services.cancel_conversion, pk)
+
+
+@login_required
+@require_POST
+def cancel_withdrawal(request, pk):
+    return _member_action(request, services.cancel_withdrawal, pk)
+
+
+# --- staff -------------------------------------------------------------------------------------
+
+
+def _staff_render(request, template, context, status=200):
+    context = {**admin.site.each_context(request), **context}
+    return render(request, template, context, status=status)
+
+
+@staff_required(permissions.VIEW)
+def staff_queues(request):
+    return _staff_render(
+        request,
+        "wallet/staff/queues.html",
+        {
+            "title": _("Wallet review"),
+            "conversions": selectors.pending_conversions(),
+            "withdrawals": selectors.open_withdrawals(),
+            "in_debt": selectors.members_in_debt(),
+            "settings": WalletSettings.load(),
+        },
+    )
+
+
+def _next(request) -> str:
+    target = request.POST.get("next", "")
+    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        return target
+    return reverse("wallet:staff_queues")
+
+
+def _decide(request, decide) -> None:
+    try:
+        decide()
+    except services.WalletError as exc:
+        if exc.status == 404:
+            raise Http404 from None
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("Saved."))
+
+
+@staff_required(permissions.DECIDE_CONVERSIONS)
+@require_POST
+def staff_decide_conversion(request, pk):
+    action = request.POST.get("action")
+    if action == "approve":
+        _decide(request, lambda: services.approve_conversion(pk, actor=request.user))
+    elif action == "reject":
+        _decide(
+            request,
+            lambda: services.reject_conversion(
+                pk, actor=request.user, reason=request.POST.get("reason", "")
+            ),
+        )
+    else:
+        messages.error(request, _("Choose approve or reject."))
+    return redirect(_next(request))
+
+
+@staff_required(permissions.DECIDE_WITHDRAWALS)
+def staff_withdrawal(request, pk):
+    withdrawal = get_object_or_404(Withdrawal.objects.select_related("member"), pk=pk)
+    return _staff_render(
+        request,
+        "wallet/staff/withdrawal.html",
+        {"title": _("Withdrawal #%(id)s") % {"id": pk}, "withdrawal": withdrawal},
+    )
+
+
+@staff_required(permissions.DECIDE_WITHDRAWALS)
+@require_POST
+def staff_decide_withdrawal(request, pk):
+    action = request.POST.get("action")
+    actor = request.user
+    if action == "approve":
+        _decide(request, lambda: services.approve_withdrawal(pk, actor=actor))
+    elif action == "reject":
+        reason = request.POST.get("reason", "")
+        _decide(request, lambda: services.reject_withdrawal(pk, actor=actor, reason=reason))
+    elif action == "pay":
+        reference = request.POST.get("reference", "")
+        _decide(
+            request, lambda: services.mark_withdrawal_paid(pk, actor=actor, reference=reference)
+        )
+    else:
+        messages.error(request, _("Choose approve, reject or paid."))
+    return redirect(_next(request))
+
+
+@staff_required(permissions.VIEW)
+def staff_members(request):
+    search = (request.GET.get("q") or "").strip()[:100]
+    return _staff_render(
+        request,
+        "wallet/staff/members.html",
+        {
+            "title": _("Member wallets"),
+            "rows": selectors.members_with_balances(search),
+            "search": search,
+        },
+    )
+
+
+def _render_member(request, member, *, adjustment_form=None, conversion_form=None, status=200):
+    filters, page, query = _history_page(request, member)
+    return _staff_render(
+        request,
+        "wallet/staff/member.html",
+        {
+            "title": _("Wallet of %(member)s") % {"member": member},
+            "member": member,
+            "balances": selectors.balances(member),
+            "filters": filters,
+            "page": page,
+            "query": query,
+            "adjustment_form": adjustment_form or AdjustmentForm(),
+            "conversion_form": conversion_form or StaffConversionForm(),
+            "conversions": selectors.conversions_of(member)[:20],
+            "withdrawals": selectors.withdrawals_of(member)[:20],
+        },
+        status=status,
+    )
+
+
+@staff_required(permissions.VIEW)
+def staff_member(request, pk):
+    return _render_member(request, get_object_or_404(get_user_model(), pk=pk))
+
+
+@staff_required(permissions.ADJUST)
+@require_POST
+def staff_adjust(request, pk):
+    member = get_object_or_404(get_user_model(), pk=pk)
+    form = AdjustmentForm(request.POST)
+    if form.is_valid():
+        try:
+            services.adjust_balance(
+                member,
+                account_kind=form.cleaned_data["account_kind"],
+                amount=form.cleaned_data["amount"],
+                reason=form.cleaned_data["reason"],
+                actor=request.user,
+                idempotency_key=f"form:{form.cleaned_data['token']}",
+            )
+        except services.WalletError as exc:
+            form.apply_error(exc)
+        else:
+            messages.success(request, _("Adjustment recorded."))
+            return redirect("wallet:staff_member", pk=member.pk)
+    return _render_member(request, member, adjustment_form=form, status=422)
+
+
+@staff_required(permissions.DECIDE_CONVERSIONS)
+@require_POST
+def staff_convert(request, pk):
+    member = get_object_or_404(get_user_model(), pk=pk)
+    form = StaffConversionForm(request.POST)
+    if form.is_valid():
+        try:
+            services.convert_coins(
+                member,
+                form.cleaned_data["coins"],
+                actor=request.user,
+                idempotency_key=f"staff:{form.cleaned_data['token']}",
+            )
+        except services.WalletError as exc:
+            form.apply_error(exc)
+        else:
+            messages.success(request, _("Coins converted."))
+            return redirect("wallet:staff_member", pk=member.pk)
+    return _render_member(request, member, conversion_form=form, status=422)
+
+
+class _Echo:
+    def write(self, value):
+        return value
+
+
+def _cell(value) -> str:
+    # Spreadsheet programs run cells starting with these as formulas.
+    text = "" if value is None else str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@") and not _is_number(text) else text
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+LEDGER_HEADER = [
+    "entry_id",
+    "transaction_id",
+    "created_at",
+    "type",
+    "source_type",
+    "source_id",
+    "account",
+    "member_id",
+    "member_email",
+    "amount",
+    "balance_after",
+    "memo",
+]
+
+
+@staff_required(permissions.VIEW)
+def staff_ledger_csv(request):
+    filters = HistoryFilterForm(request.GET or None)
+    data = filters.filters()
+    rows = selectors.ledger_rows(date_from=data.get("date_from"), date_to=data.get("date_to"))
+    writer = csv.writer(_Echo())
+
+    def stream():
+        yield "\ufeff" + writer.writerow(LEDGER_HEADER)  # BOM: Excel opens UTF-8 correctly
+        for e in rows:
+            owner = e.account.owner
+            yield writer.writerow(
+                [
+                    e.pk,
+                    e.transaction_id,
+                    timezone.localtime(e.created_at).isoformat(),
+                    e.transaction.kind,
+                    e.transaction.source_type,
+                    _cell(e.transaction.source_id),
+                    e.account.kind,
+                    owner.pk if owner else "",
+                    _cell(owner.email) if owner else "",
+                    e.amount,
+                    "" if e.balance_after is None else e.balance_after,
+                    _cell(e.transaction.memo),
+                ]
+            )
+
+    response = StreamingHttpResponse(stream(), content_type="text/csv; charset=utf-8")
+    stamp = timezone.localdate().isoformat()
+    response["Content-Disposition"] = f'attachment; filename="wallet-ledger-{stamp}.csv"'
+    return response
