@@ -15,7 +15,10 @@ def register_subscribers() -> None:
     if _registered:
         return
     _registered = True
+    # Referrals first: the order's attribution (its referrer) must exist before commissions
+    # choose the sponsor's plan for it at placement.
     for module_path in (
+        "fenrun.referrals.subscribers",
         "fenrun.commissions.subscribers",
         "fenrun.wallet.subscribers",
     ):

@@ -1,0 +1,311 @@
+"""Referral API: a member's codes, links, campaigns and statistics; staff tree look-ups."""
+
+from datetime import datetime
+
+from django.contrib.auth import get_user_model
+from django.core.paginator import Paginator
+from ninja import Field, Router, Schema, Status
+
+from fenrun.catalog.models import Product
+from fenrun.core.api_errors import ApiError
+from fenrun.core.auth import MemberSessionAuth
+from fenrun.referrals import selectors, services
+
+router = Router(tags=["referrals"], auth=MemberSessionAuth())
+
+
+class StatsOut(Schema):
+    clicks: int
+    signups: int
+    orders: int
+
+
+class CodeOut(Schema):
+    code: str
+    kind: str
+    created_at: datetime
+
+
+class LinkOut(Schema):
+    product_id: int | None
+    product_slug: str | None
+    title: str
+    url: str
+    qr_png_url: str
+    stats: StatsOut
+
+
+class MeOut(Schema):
+    user_id: int
+    primary_code: str
+    codes: list[CodeOut]
+    sponsor_id: int | None
+    tree_level: int
+    shop_link: LinkOut
+    totals: StatsOut
+
+
+class LinksOut(Schema):
+    count: int
+    page: int
+    pages: int
+    links: list[LinkOut]
+
+
+class VanityIn(Schema):
+    code: str = Field(..., max_length=40)
+
+
+class CampaignIn(Schema):
+    title: str = Field(..., max_length=120)
+    slug: str = Field(..., max_length=40)
+    kind: str = "live"
+    starts_at: datetime
+    ends_at: datetime
+    stream_url: str = Field("", max_length=200)
+
+
+class CampaignOut(Schema):
+    id: int
+    slug: str
+    title: str
+    kind: str
+    starts_at: datetime
+    ends_at: datetime
+    stream_url: str
+    shop_wide: bool
+    url: str
+    stats: StatsOut
+
+
+class UplineOut(Schema):
+    user_id: int
+    level: int
+    tree_level: int
+    group_id: int | None
+    is_active: bool
+
+
+class MemberOut(Schema):
+    user_id: int
+    name: str
+    email: str
+    tree_level: int | None
+    direct_count: int | None = None
+
+
+class TreeOut(Schema):
+    member: MemberOut
+    sponsor: MemberOut | None
+    uplines: list[UplineOut]
+    directs: list[MemberOut]
+    downline_total: int
+    downline_by_level: dict[int, int]
+
+
+class ReassignIn(Schema):
+    sponsor_id: int | None = Field(None, description="Empty: the member becomes a source.")
+    reason: str = Field(..., max_length=300)
+
+
+class SponsorChangeOut(Schema):
+    id: int
+    member_id: int
+    old_sponsor_id: int | None
+    new_sponsor_id: int | None
+    reason: str
+    actor_id: int | None
+    created_at: datetime
+
+
+def _stats(s) -> dict:
+    return {"clicks": s.clicks, "signups": s.signups, "orders": s.orders}
+
+
+def _code(request):
+    services.ensure_node(request.user)
+    return selectors.primary_code(selectors.member_codes(request.user)) or services.ensure_code(
+        request.user
+    )
+
+
+def _link(request, code, product, stats) -> dict:
+    from django.urls import reverse
+
+    slug = product.slug if product else None
+    qr = reverse("referrals:qr_png") + (f"?p={slug}" if slug else "")
+    return {
+        "product_id": product.pk if product else None,
+        "product_slug": slug,
+        "title": product.name if product else "",
+        "url": request.build_absolute_uri(selectors.share_path(code.code, slug)),
+        "qr_png_url": request.build_absolute_uri(qr),
+        "stats": _stats(stats.get(product.pk if product else None, selectors.LinkStats())),
+    }
+
+
+def _require_staff(request):
+    if not request.user.is_staff:
+        raise ApiError(403, "Staff only.")
+
+
+@router.get("/me", response=MeOut, summary="My codes, shop link and totals")
+def me(request):
+    code = _code(request)
+    node = selectors.node_of(request.user.pk)
+    stats = selectors.link_stats(request.user.pk)
+    shop = _link(request, code, None, stats)
+    shop["title"] = "shop"
+    return {
+        "user_id": request.user.pk,
+        "primary_code": code.code,
+        "codes": selectors.member_codes(request.user),
+        "sponsor_id": node.sponsor_id,
+        "tree_level": node.depth,
+        "shop_link": shop,
+        "totals": _stats(selectors.member_totals(request.user.pk)),
+    }
+
+
+@router.get(
+    "/me/links", response=LinksOut, summary="My product links with clicks, sign-ups, orders"
+)
+def my_links(request, q: str = "", page: int = 1):
+    code = _code(request)
+    stats = selectors.link_stats(request.user.pk)
+    products = Product.objects.active().search(q[:60]).only("id", "name", "slug")
+    paginator = Paginator(products, 50)
+    current = paginator.get_page(page)
+    return {
+        "count": paginator.count,
+        "page": current.number,
+        "pages": paginator.num_pages,
+        "links": [_link(request, code, p, stats) for p in current.object_list],
+    }
+
+
+@router.post("/me/code", response={201: CodeOut}, summary="Choose my own code (once)")
+def choose_code(request, payload: VanityIn):
+    try:
+        return Status(201, services.choose_vanity_code(request.user, payload.code))
+    except services.ReferralError as exc:
+        raise ApiError(422, exc.message, {"code": [exc.message]}) from None
+
+
+def _campaign_out(request, code, campaign, stats) -> dict:
+    return {
+        "id": campaign.pk,
+        "slug": campaign.slug,
+        "title": campaign.title,
+        "kind": campaign.kind,
+        "starts_at": campaign.starts_at,
+        "ends_at": campaign.ends_at,
+        "stream_url": campaign.stream_url,
+        "shop_wide": campaign.owner_id is None,
+        "url": request.build_absolute_uri(selectors.share_path(code.code, campaign=campaign.slug)),
+        "stats": _stats(stats.get(campaign.pk, selectors.LinkStats())),
+    }
+
+
+@router.get(
+    "/me/campaigns", response=list[CampaignOut], summary="Campaigns I can share, with my figures"
+)
+def my_campaigns(request):
+    code = _code(request)
+    campaigns = list(selectors.campaigns_for(request.user)[:100])
+    stats = selectors.campaign_stats([c.pk for c in campaigns], referrer_id=request.user.pk)
+    return [_campaign_out(request, code, c, stats) for c in campaigns]
+
+
+@router.post(
+    "/campaigns",
+    response={201: CampaignOut},
+    summary="Create a campaign (staff or allowed members)",
+)
+def create_campaign(request, payload: CampaignIn):
+    if not services.can_create_campaigns(request.user):
+        raise ApiError(403, "You may not create campaigns.")
+    try:
+        campaign = services.create_campaign(actor=request.user, **payload.dict())
+    except services.ReferralError as exc:
+        raise ApiError(422, exc.message, {exc.field: [exc.message]}) from None
+    return Status(201, _campaign_out(request, _code(request), campaign, {}))
+
+
+def _member(user, depth=None, direct_count=None) -> dict:
+    return {
+        "user_id": user.pk,
+        "name": user.display_name,
+        "email": user.email,
+        "tree_level": depth,
+        "direct_count": direct_count,
+    }
+
+
+def _get_user(user_id: int):
+    user = get_user_model().objects.filter(pk=user_id).first()
+    if user is None:
+        raise ApiError(404, "No such member.")
+    return user
+
+
+@router.get("/members/{user_id}/tree", response=TreeOut, summary="Staff: the tree around a member")
+def member_tree(request, user_id: int):
+    _require_staff(request)
+    services.ensure_node(_get_user(user_id))
+    view = selectors.tree_around(user_id)
+    sponsor_node = selectors.node_of(view.sponsor.pk) if view.sponsor else None
+    return {
+        "member": _member(view.member, view.node.depth),
+        "sponsor": _member(view.sponsor, sponsor_node.depth) if view.sponsor else None,
+        "uplines": [up for up, _user in view.uplines],
+        "directs": [_member(n.user, n.depth, n.direct_count) for n in view.directs],
+        "downline_total": view.total_downline,
+        "downline_by_level": view.counts_by_level,
+    }
+
+
+@router.get(
+    "/members/{user_id}/uplines", response=list[UplineOut], summary="Staff: a member's uplines"
+)
+def member_uplines(request, user_id: int, limit: int = 20):
+    _require_staff(request)
+    if not 1 <= limit <= 10000:
+        raise ApiError(422, "Invalid input.", {"limit": ["Between 1 and 10000."]})
+    services.ensure_node(_get_user(user_id))
+    return selectors.upline_chain(user_id, limit)
+
+
+@router.post(
+    "/members/{user_id}/sponsor",
+    response={201: SponsorChangeOut},
+    summary="Staff: re-assign a member's sponsor (audited)",
+)
+def reassign(request, user_id: int, payload: ReassignIn):
+    _require_staff(request)
+    if not request.user.has_perm("referrals.add_sponsorchange"):
+        raise ApiError(403, "You may not re-assign sponsors.")
+    member = _get_user(user_id)
+    sponsor = None
+    if payload.sponsor_id is not None:
+        sponsor = get_user_model().objects.filter(pk=payload.sponsor_id).first()
+        if sponsor is None:
+            raise ApiError(422, "No such sponsor.", {"sponsor_id": ["No such member."]})
+    try:
+        change = services.reassign_sponsor(
+            member, sponsor, actor=request.user, reason=payload.reason
+        )
+    except services.ReferralError as exc:
+        field = "sponsor_id" if exc.field == "sponsor" else exc.field
+        raise ApiError(422, exc.message, {field: [exc.message]}) from None
+    return Status(201, change)
+
+
+@router.get(
+    "/members/{user_id}/sponsor-changes",
+    response=list[SponsorChangeOut],
+    summary="Staff: a member's sponsor changes",
+)
+def sponsor_changes(request, user_id: int):
+    _require_staff(request)
+    return list(_get_user(user_id).sponsor_changes.all()[:100])

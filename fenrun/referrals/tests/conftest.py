@@ -1,0 +1,41 @@
+import itertools
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.cache import cache
+
+_seq = itertools.count(1)
+
+
+def pytest_configure(config):
+    # pytest-xdist registers this marker; runs with `-p no:xdist` (and --strict-markers) need it.
+    config.addinivalue_line(
+        "markers", "xdist_group(name): run in the same xdist worker as its group"
+    )
+
+
+def make_user(**extra):
+    """A member without password hashing (hashing costs ~100 ms a user)."""
+    n = next(_seq)
+    fields = {"email": f"ref-member-{n}@example.com", "name": f"會員{n}", "password": "!"}
+    fields.update(extra)
+    return get_user_model().objects.create(**fields)
+
+
+@pytest.fixture
+def user_maker(db):
+    return make_user
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache():
+    # Rate-limit counters and the cached settings live in the (per-process) cache.
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    # Registration tests hash real passwords; the default hasher costs about a second each.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
