@@ -13,6 +13,9 @@ urlpatterns = [
     path("", include("fenrun.orders.urls")),
     path("", include("fenrun.referrals.urls")),
     path("", include("fenrun.storefront.urls")),
+    path("", include("fenrun.wallet.urls")),
+    path("", include("fenrun.commissions.urls")),
+    path("", include("fenrun.analytics.urls")),
     # Uploaded product images; a production set-up serves /media/ from the web server.
     path("media/<path:path>", serve, {"document_root": settings.MEDIA_ROOT}),
 ]

@@ -1,0 +1,89 @@
+"""Completing one order from 20 threads at once creates one set of commissions (PostgreSQL)."""
+
+import os
+import threading
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+
+from fenrun.commissions import services
+from fenrun.commissions.models import Commission, OrderSettlement
+from fenrun.orders.models import Order
+from fenrun.orders.services import TransitionError, change_status
+from fenrun.orders.status import OrderStatus
+
+from .conftest import make_chain, place, seed_plan
+
+pytestmark = [
+    pytest.mark.postgres,
+    pytest.mark.skipif(
+        not os.environ.get("DATABASE_URL", "").startswith("postgres"),
+        reason="row locks and concurrent transactions need PostgreSQL",
+    ),
+]
+THREADS = 20
+
+
+def run_at_once(work) -> list:
+    barrier = threading.Barrier(THREADS)
+    outcomes: list = []
+    lock = threading.Lock()
+
+    def target():
+        try:
+            barrier.wait()
+            result = work()
+        except Exception as exc:  # collected and asserted on below
+            result = exc
+        finally:
+            connection.close()
+        with lock:
+            outcomes.append(result)
+
+    threads = [threading.Thread(target=target) for _ in range(THREADS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    return outcomes
+
+
+def shipped_order():
+    seed_plan()
+    source, level1, buyer = make_chain(3)
+    order = place(buyer, price=Decimal(1000))
+    order = change_status(order, OrderStatus.PAID)
+    return change_status(order, OrderStatus.SHIPPED), source, level1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_twenty_simultaneous_completions_create_one_set():
+    order, source, level1 = shipped_order()
+
+    def complete():
+        return change_status(Order.objects.get(pk=order.pk), OrderStatus.COMPLETED)
+
+    outcomes = run_at_once(complete)
+    assert len(outcomes) == THREADS
+    succeeded = [o for o in outcomes if isinstance(o, Order)]
+    refused = [o for o in outcomes if isinstance(o, TransitionError)]
+    assert len(succeeded) == 1 and len(refused) == THREADS - 1, outcomes
+    rows = Commission.objects.filter(order_id=order.pk)
+    assert sorted((c.payee_id, c.amount) for c in rows) == sorted(
+        [(source.pk, Decimal(40)), (level1.pk, Decimal(30))]
+    )
+    assert OrderSettlement.objects.filter(order_id=order.pk).count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_twenty_simultaneous_manual_creations_create_one_set():
+    services.update_settings(automatic=False, hold_days=7)
+    order, _source, _level1 = shipped_order()
+    change_status(order, OrderStatus.COMPLETED)
+
+    outcomes = run_at_once(lambda: services.create_commissions_for_order(order.pk))
+    assert not [o for o in outcomes if isinstance(o, Exception)], outcomes
+    assert sum(1 for o in outcomes if o.created) == 1
+    assert Commission.objects.filter(order_id=order.pk).count() == 2
+    assert OrderSettlement.objects.filter(order_id=order.pk).count() == 1
