@@ -53,9 +53,10 @@ format: install
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
+# Each app keeps its own catalogue (fenrun/<app>/locale); fenrun/locale holds the shared templates'.
 messages: install
-	cd fenrun && ../$(PY) ../manage.py makemessages -l zh_Hant -l en --no-obsolete
-	$(PY) manage.py compilemessages -v 0
+	for d in fenrun/*/locale; do (cd $$(dirname $$d) && ../../$(PY) ../../manage.py makemessages -l zh_Hant -l en --no-obsolete -v 0); done
+	$(PY) manage.py compilemessages -v 0 --ignore=.venv --ignore=node_modules
 
 bench: install
 	$(PY) benchmarks/tree_representations.py
