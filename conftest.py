@@ -25,6 +25,7 @@ def is_postgres():
     return connection.vendor == "postgresql"
 
 
+@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config, items):
     # Concurrency tests open dozens of connections each; two at once on two xdist workers would
     # exceed PostgreSQL's default of 100 connections. One group runs them on one worker in turn.
