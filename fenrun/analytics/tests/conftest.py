@@ -1,0 +1,68 @@
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.utils import timezone
+
+from fenrun.analytics.tests.builders import build_tree, make_commission, make_order
+from fenrun.core.testing import UserFactory
+
+
+class Org:
+    """source → sponsor → member → (kid1, kid2); kid1 → grandkid; stranger is another source."""
+
+    def __init__(self):
+        users = build_tree([None, 0, 1, 2, 2, 3, None])
+        (
+            self.source,
+            self.sponsor,
+            self.member,
+            self.kid1,
+            self.kid2,
+            self.grandkid,
+            self.stranger,
+        ) = users
+        for user, (name, phone) in zip(
+            users,
+            [
+                ("林源頭", "0911000001"),
+                ("陳上線", "0911000002"),
+                ("王小明", "0911000003"),
+                ("李大華", "0911000004"),
+                ("張美玲", "0911000005"),
+                ("吳孫子", "0911000006"),
+                ("黃路人", "0911000007"),
+            ],
+            strict=True,
+        ):
+            user.name, user.phone = name, phone
+            user.set_password("pass-word-123")
+            user.save()
+        now = timezone.now()
+        make_order(self.kid1, goods=Decimal("1000"), placed_at=now - timedelta(hours=1))
+        make_order(self.grandkid, goods=Decimal("500"), placed_at=now - timedelta(hours=2))
+        make_order(self.stranger, goods=Decimal("9000"), placed_at=now - timedelta(hours=3))
+        order = make_order(self.kid2, goods=Decimal("800"), placed_at=now - timedelta(hours=1))
+        make_commission(order, self.member, level=1, amount=Decimal("40"))
+
+
+@pytest.fixture
+def org(db):
+    return Org()
+
+
+@pytest.fixture
+def staff(db):
+    return UserFactory(is_staff=True, name="店長")
+
+
+@pytest.fixture
+def staff_client(client, staff):
+    client.force_login(staff)
+    return client
+
+
+@pytest.fixture
+def member_client(client, org):
+    client.force_login(org.member)
+    return client
