@@ -7,7 +7,7 @@ UV := $(VENV)/bin/uv
 PG_URL ?= postgres://postgres@127.0.0.1:5432/fenrun
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: run test test-sqlite test-pg install lint format bench messages chromium clean
+.PHONY: run test test-sqlite test-pg install lint format bench bench-tree bench-commissions bench-analytics messages chromium clean
 
 $(VENV)/.stamp: requirements.lock
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -58,8 +58,17 @@ messages: install
 	for d in fenrun/*/locale; do (cd $$(dirname $$d) && ../../$(PY) ../../manage.py makemessages -l zh_Hant -l en --no-obsolete -v 0); done
 	$(PY) manage.py compilemessages -v 0 --ignore=.venv --ignore=node_modules
 
-bench: install
-	$(PY) benchmarks/tree_representations.py
+# Each benchmark defaults to the full 1,000,000-member size; pass ARGS="--members 100000" to shrink.
+bench: bench-tree bench-commissions bench-analytics
+
+bench-tree: install
+	$(PY) benchmarks/tree_representations.py $(ARGS)
+
+bench-commissions: install
+	$(PY) benchmarks/commission_settlement.py $(ARGS)
+
+bench-analytics: install
+	$(PY) benchmarks/analytics_levels.py $(ARGS)
 
 clean:
 	rm -rf $(VENV) node_modules fenrun/static/vendor db.sqlite3 media
