@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from fenrun.commissions import engine
 
@@ -502,7 +503,7 @@ class Commission(models.Model):
     """What one member earns from one order line (推薦獎金)."""
 
     class Status(models.TextChoices):
-        PENDING = "pending", _("Pending")
+        PENDING = "pending", pgettext_lazy("commission status", "Pending")
         AVAILABLE = "available", _("Available")
         REVERSED = "reversed", _("Reversed")
 

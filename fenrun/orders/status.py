@@ -2,11 +2,12 @@
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class OrderStatus(models.TextChoices):
-    PENDING = "pending", _("Pending")
-    PAID = "paid", _("Paid")
+    PENDING = "pending", pgettext_lazy("order status", "Pending")
+    PAID = "paid", pgettext_lazy("order status", "Paid")
     SHIPPED = "shipped", _("Shipped")
     COMPLETED = "completed", _("Completed")
     CANCELLED = "cancelled", _("Cancelled")

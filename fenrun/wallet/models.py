@@ -13,6 +13,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 MONEY = {"max_digits": 14, "decimal_places": 2}
 
@@ -311,7 +312,7 @@ class Conversion(models.Model):
     """Coins → shopping credit, applied for by a member, done by staff or done automatically."""
 
     class Status(models.TextChoices):
-        PENDING = "pending", _("Pending")
+        PENDING = "pending", pgettext_lazy("wallet request status", "Pending")
         APPROVED = "approved", _("Converted")
         REJECTED = "rejected", _("Rejected")
         CANCELLED = "cancelled", _("Cancelled")
@@ -380,10 +381,10 @@ class Withdrawal(models.Model):
     """A cash payout of coins to the member's bank account, reviewed by staff."""
 
     class Status(models.TextChoices):
-        PENDING = "pending", _("Pending")
+        PENDING = "pending", pgettext_lazy("wallet request status", "Pending")
         APPROVED = "approved", _("Approved")
         REJECTED = "rejected", _("Rejected")
-        PAID = "paid", _("Paid")
+        PAID = "paid", pgettext_lazy("wallet request status", "Paid")
         CANCELLED = "cancelled", _("Cancelled")
 
     OPEN = (Status.PENDING, Status.APPROVED)
