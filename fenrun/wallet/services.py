@@ -361,26 +361,36 @@ def approve_conversion(conversion_id: int, *, actor) -> Conversion:
     return conversion
 
 
-def _release_conversion(conversion: Conversion, *, status: str, actor, reason: str) -> Conversion:
-    accounts = ledger.lock_member_accounts(conversion.member_id, [K.COINS, K.COINS_RESERVED])
+def _release_reservation(request, *, amount, kind, source_type, status: str, actor, reason: str):
+    """Return a conversion's or withdrawal's reserved coins and record the decision."""
+    accounts = ledger.lock_member_accounts(request.member_id, [K.COINS, K.COINS_RESERVED])
     ledger.post(
-        kind=T.CONVERSION_RELEASE,
-        source_type=S.CONVERSION,
-        source_id=conversion.pk,
-        legs=[
-            Leg(accounts[K.COINS_RESERVED], -conversion.coins),
-            Leg(accounts[K.COINS], conversion.coins),
-        ],
-        member_id=conversion.member_id,
+        kind=kind,
+        source_type=source_type,
+        source_id=request.pk,
+        legs=[Leg(accounts[K.COINS_RESERVED], -amount), Leg(accounts[K.COINS], amount)],
+        member_id=request.member_id,
         memo=reason,
         actor_id=actor.pk,
     )
-    conversion.status = status
-    conversion.reason = reason
-    conversion.decided_at = timezone.now()
-    conversion.decided_by = actor
-    conversion.save(update_fields=["status", "reason", "decided_at", "decided_by"])
-    return conversion
+    request.status = status
+    request.reason = reason
+    request.decided_at = timezone.now()
+    request.decided_by = actor
+    request.save(update_fields=["status", "reason", "decided_at", "decided_by"])
+    return request
+
+
+def _release_conversion(conversion: Conversion, *, status: str, actor, reason: str) -> Conversion:
+    return _release_reservation(
+        conversion,
+        amount=conversion.coins,
+        kind=T.CONVERSION_RELEASE,
+        source_type=S.CONVERSION,
+        status=status,
+        actor=actor,
+        reason=reason,
+    )
 
 
 def reject_conversion(conversion_id: int, *, actor, reason: str) -> Conversion:
@@ -537,25 +547,15 @@ def approve_withdrawal(withdrawal_id: int, *, actor) -> Withdrawal:
 
 
 def _release_withdrawal(withdrawal: Withdrawal, *, status: str, actor, reason: str):
-    accounts = ledger.lock_member_accounts(withdrawal.member_id, [K.COINS, K.COINS_RESERVED])
-    ledger.post(
+    return _release_reservation(
+        withdrawal,
+        amount=withdrawal.amount,
         kind=T.WITHDRAWAL_RELEASE,
         source_type=S.WITHDRAWAL,
-        source_id=withdrawal.pk,
-        legs=[
-            Leg(accounts[K.COINS_RESERVED], -withdrawal.amount),
-            Leg(accounts[K.COINS], withdrawal.amount),
-        ],
-        member_id=withdrawal.member_id,
-        memo=reason,
-        actor_id=actor.pk,
+        status=status,
+        actor=actor,
+        reason=reason,
     )
-    withdrawal.status = status
-    withdrawal.reason = reason
-    withdrawal.decided_at = timezone.now()
-    withdrawal.decided_by = actor
-    withdrawal.save(update_fields=["status", "reason", "decided_at", "decided_by"])
-    return withdrawal
 
 
 def reject_withdrawal(withdrawal_id: int, *, actor, reason: str) -> Withdrawal:
