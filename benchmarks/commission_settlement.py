@@ -59,6 +59,7 @@ SHIPPING_FEE = Decimal(60)
 LOAD_CHUNK = 5_000  # orders per bulk_create while loading
 FLOOR_CHUNK = 20_000  # commission rows per floor transaction
 FLOOR_BATCH = 1_000  # rows per INSERT statement in the floor
+SETTLE_BATCH = 500  # orders per settle_orders call (one transaction)
 
 
 def log(message: str):
@@ -301,21 +302,38 @@ def load_shop(parents, depths, orders):
     return order_ids
 
 
-def run_settlement(order_ids):
+def run_settlement(order_ids, per_order: int):
+    """Settle the first ``per_order`` orders one transaction each (the path an order takes when
+    it completes), the rest in batches of SETTLE_BATCH (``services.settle_orders``, what the
+    ``settle_commissions`` command and the order list's bulk action run). Both timed apart."""
     from django.db.models import Sum
 
     from fenrun.commissions import services
     from fenrun.commissions.models import Commission
 
-    log(f"settling {len(order_ids):,} orders")
+    single, batched = order_ids[:per_order], order_ids[per_order:]
+    log(f"settling {len(single):,} orders one by one")
     start = time.perf_counter()
-    for order_id in order_ids:
+    for order_id in single:
         if not services.create_commissions_for_order(order_id).created:
             raise RuntimeError(f"order {order_id} was settled already")
-    elapsed = time.perf_counter() - start
+    single_s = time.perf_counter() - start
+    single_rows = Commission.objects.count()
+    log(f"settling {len(batched):,} orders in batches of {SETTLE_BATCH:,}")
+    start = time.perf_counter()
+    for k in range(0, len(batched), SETTLE_BATCH):
+        chunk = batched[k : k + SETTLE_BATCH]
+        if len(services.settle_orders(chunk).created) != len(chunk):
+            raise RuntimeError("a batch did not settle every order")
+    batch_s = time.perf_counter() - start
     rows = Commission.objects.count()
     total = Commission.objects.aggregate(s=Sum("amount"))["s"] or Decimal(0)
-    return {"seconds": elapsed, "rows": rows, "total": str(total)}
+    return {
+        "single": {"orders": len(single), "seconds": single_s, "rows": single_rows},
+        "batch": {"orders": len(batched), "seconds": batch_s, "rows": rows - single_rows},
+        "rows": rows,
+        "total": str(total),
+    }
 
 
 def run_floor():
@@ -356,8 +374,11 @@ def worker(args):
     started = time.perf_counter()
     order_ids = load_shop(parents, depths, orders)
     load_s = time.perf_counter() - started
-    settle = run_settlement(order_ids)
-    log(f"settled: {len(order_ids) / settle['seconds']:,.1f} orders/s, {settle['rows']:,} rows")
+    settle = run_settlement(order_ids, min(args.per_order, len(order_ids)))
+    for kind in ("single", "batch"):
+        part = settle[kind]
+        if part["orders"]:
+            log(f"{kind}: {part['orders'] / part['seconds']:,.1f} orders/s, {part['rows']:,} rows")
     floor = run_floor()
     log(f"floor: {len(order_ids) / floor['seconds']:,.1f} orders/s")
     if connection.vendor == "postgresql":
@@ -409,25 +430,39 @@ def report(args, stats, core, results):
         f"active. {core['rows']:,} commission rows, NT${Decimal(core['total']):,} in all "
         "(both databases agree with the core).",
         "",
-        "* **settlement**: `services.create_commissions_for_order` once per order, serially, "
-        "one transaction each.",
+        "* **batch settlement**: `services.settle_orders` on "
+        f"{SETTLE_BATCH:,} orders per call, one transaction each: what the "
+        "`settle_commissions` command and the back office's bulk action run.",
+        "* **one by one**: `services.create_commissions_for_order` once per order, serially, "
+        "one transaction each: what runs when a single order completes (there the transaction "
+        f"is the completion's own). Measured on the first {args.per_order:,} orders; the "
+        "batches settle the rest.",
         f"* **floor**: a bare `Commission.objects.bulk_create` of the same rows into the same "
         f"table ({FLOOR_BATCH:,} rows per INSERT, {FLOOR_CHUNK:,} per transaction), "
         "expressed as orders per second (orders ÷ time to insert their rows).",
         "* **ratio** = settlement ÷ floor; the issue's goal is ≥ 1/3 (0.33).",
         "",
-        "| database | settlement orders/s | floor orders/s (rows/s) | ratio | settle time | "
-        "floor time |",
-        "| --- | ---: | ---: | ---: | ---: | ---: |",
+        "| database | batch orders/s | ratio | one by one orders/s | ratio | "
+        "floor orders/s (rows/s) | batch time | floor time |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for r in results:
-        settle_rate = r["orders"] / r["settle"]["seconds"]
         floor_rate = r["orders"] / r["floor"]["seconds"]
         floor_rows = r["floor"]["rows"] / r["floor"]["seconds"]
+        rates = {}
+        for kind in ("batch", "single"):
+            part = r["settle"][kind]
+            rates[kind] = part["orders"] / part["seconds"] if part["orders"] else None
+
+        def cell(rate, floor_rate=floor_rate):
+            if rate is None:
+                return "— | —"
+            return f"{rate:,.0f} | {rate / floor_rate:.2f}"
+
         lines.append(
-            f"| {r['db']} | {settle_rate:,.0f} | {floor_rate:,.0f} ({floor_rows:,.0f}) "
-            f"| {settle_rate / floor_rate:.2f} | {r['settle']['seconds']:,.1f} s "
-            f"| {r['floor']['seconds']:,.1f} s |"
+            f"| {r['db']} | {cell(rates['batch'])} | {cell(rates['single'])} "
+            f"| {floor_rate:,.0f} ({floor_rows:,.0f}) "
+            f"| {r['settle']['batch']['seconds']:,.1f} s | {r['floor']['seconds']:,.1f} s |"
         )
     lines += [
         "",
@@ -448,6 +483,12 @@ def main(argv=None):
         "--pg-url",
         default=os.environ.get("BENCH_DATABASE_URL", DEFAULT_PG_URL),
         help="a database of its own: it is dropped and recreated",
+    )
+    parser.add_argument(
+        "--per-order",
+        type=int,
+        default=5_000,
+        help="how many orders are settled one transaction each (the rest in batches)",
     )
     parser.add_argument("--seed", type=int, default=20251126)
     parser.add_argument(
@@ -484,6 +525,7 @@ def main(argv=None):
                 f"--db={db}",
                 f"--pg-url={args.pg_url}",
                 f"--seed={args.seed}",
+                f"--per-order={args.per_order}",
                 f"--result={out.name}",
             ]
             subprocess.run(

@@ -19,6 +19,7 @@ from fenrun.commissions.models import (
 )
 from fenrun.core.money import ZERO
 from fenrun.orders.models import Order, OrderLine
+from fenrun.orders.status import OrderStatus
 
 # How far up the chain is read. 20 covers the largest window; pass-up may have to step over
 # inactive members, so it reads further.
@@ -30,57 +31,44 @@ CHAIN_DEPTH_PASS_UP = 40
 
 
 def order_referrer_id(order_id: int) -> int | None:
+    return order_referrer_ids([order_id]).get(order_id)
+
+
+def order_referrer_ids(order_ids) -> dict[int, int]:
     try:
         from fenrun.referrals import selectors as referral_selectors
     except ModuleNotFoundError as exc:  # a shop without the referrals app refers nobody
         if exc.name != "fenrun.referrals.selectors":
             raise
-        return None
-    return referral_selectors.order_referrer_id(order_id)
+        return {}
+    return referral_selectors.order_referrer_ids(order_ids)
+
+
+def load_chains(
+    referrer_ids, *, depth: int = CHAIN_DEPTH, guaranteed_tree_levels=frozenset()
+) -> dict[int, list[engine.ChainMember]]:
+    """Each referrer (level 1) and up to ``depth`` of their uplines, plus any member on a
+    guaranteed tree level above that: {referrer id: chain}. Two queries for any number."""
+    from fenrun.referrals import selectors as referral_selectors
+
+    chains = referral_selectors.chains_of(
+        referrer_ids, limit=depth, tree_levels=guaranteed_tree_levels
+    )
+    return {
+        referrer_id: [
+            engine.ChainMember(u.user_id, u.level + 1, u.tree_level, u.group_id, u.is_active)
+            for u in members
+        ]
+        for referrer_id, members in chains.items()
+    }
 
 
 def load_chain(
-    referrer_id: int, *, depth: int = CHAIN_DEPTH, guaranteed_tree_levels: set[int] = frozenset()
+    referrer_id: int, *, depth: int = CHAIN_DEPTH, guaranteed_tree_levels=frozenset()
 ) -> list[engine.ChainMember]:
-    """The order's referrer (level 1) and their uplines, plus any member on a guaranteed tree
-    level above what was read."""
-    from fenrun.referrals import selectors as referral_selectors
-
-    user = (
-        get_user_model()
-        .objects.filter(pk=referrer_id)
-        .values("is_active", "is_banned", "group_id")
-        .first()
-    )
-    if user is None:
-        return []
-    uplines = sorted(
-        referral_selectors.upline_chain(referrer_id, limit=depth), key=lambda u: u.level
-    )
-    referrer_tree_level = uplines[0].tree_level + 1 if uplines else 1
-    chain = [
-        engine.ChainMember(
-            user_id=referrer_id,
-            level=1,
-            tree_level=referrer_tree_level,
-            group_id=user["group_id"],
-            is_active=user["is_active"] and not user["is_banned"],
-        )
-    ]
-    chain += [
-        engine.ChainMember(u.user_id, u.level + 1, u.tree_level, u.group_id, u.is_active)
-        for u in uplines
-    ]
-    if guaranteed_tree_levels and len(uplines) >= depth:
-        have = {m.tree_level for m in chain}
-        missing = {t for t in guaranteed_tree_levels if t < referrer_tree_level and t not in have}
-        if missing:
-            far = referral_selectors.uplines_at_tree_levels(referrer_id, missing)
-            chain += [
-                engine.ChainMember(u.user_id, u.level + 1, u.tree_level, u.group_id, u.is_active)
-                for u in far
-            ]
-    return chain
+    return load_chains(
+        [referrer_id], depth=depth, guaranteed_tree_levels=guaranteed_tree_levels
+    ).get(referrer_id, [])
 
 
 # -- plan choice ---------------------------------------------------------------------------
@@ -180,66 +168,141 @@ class OrderCalculation:
 EMPTY_RESULT = engine.OrderResult(lines=(), payouts=(), payee_totals={})
 
 
+# Plan versions never change once written (PlanVersion.save refuses, rates are read-only), so
+# their engine rules are kept for the life of the process. The key includes the creation time:
+# a rolled-back transaction can hand the same id to another version (SQLite reuses it).
+_RULES_CACHE: dict[tuple[int, datetime], engine.PlanRules] = {}
+_RULES_CACHE_LIMIT = 1_000
+
+
+def plan_rules(keys) -> dict[int, engine.PlanRules]:
+    """{version id: rules} for (version id, created_at) pairs; one query for those not cached."""
+    keys = set(keys)
+    missing = [
+        version_id for version_id, created in keys if (version_id, created) not in _RULES_CACHE
+    ]
+    if missing:
+        if len(_RULES_CACHE) > _RULES_CACHE_LIMIT:
+            _RULES_CACHE.clear()
+        for version in PlanVersion.objects.filter(pk__in=missing).prefetch_related(
+            "rates", "guaranteed_levels"
+        ):
+            _RULES_CACHE[(version.pk, version.created_at)] = version.to_rules()
+    return {version_id: _RULES_CACHE[(version_id, created)] for version_id, created in keys}
+
+
+def _chain_for(
+    chain: list[engine.ChainMember], depth: int, guaranteed: set[int]
+) -> list[engine.ChainMember]:
+    return [m for m in chain if m.level <= depth + 1 or m.tree_level in guaranteed]
+
+
+def calculate_orders(orders) -> dict[int, OrderCalculation]:
+    """What each order's stored plan versions pay along its referrer's chain (nothing written).
+
+    A fixed number of queries for any number of orders: referrers, lines with their plan
+    versions, plan rules not yet cached, the chains, and the buyers when a plan pays them.
+    """
+    orders = {order.pk: order for order in orders}
+    if not orders:
+        return {}
+    referrers = order_referrer_ids(orders)
+    results = {pk: OrderCalculation(referrers.get(pk), EMPTY_RESULT) for pk in orders}
+    referred = [pk for pk in orders if pk in referrers]
+    if not referred:
+        return results
+    rows = list(
+        # Every line, with or without a plan: order-level discounts, shipping and credit are
+        # shared over all of them.
+        OrderLine.objects.filter(order_id__in=referred)
+        .order_by("id")
+        .values_list(
+            "order_id",
+            "id",
+            "line_total",
+            "discount",
+            "product_id",
+            "category_id_snapshot",
+            "commission_plan__plan_version_id",
+            "commission_plan__plan_version__created_at",
+        )
+    )
+    rules_by_version = plan_rules((row[6], row[7]) for row in rows if row[6] is not None)
+    lines_of: dict[int, list[tuple]] = {}
+    for row in rows:
+        lines_of.setdefault(row[0], []).append(row[1:])
+
+    needs: dict[int, tuple[int, set[int], bool]] = {}  # order → (chain depth, guaranteed, self pay)
+    for pk, lines in lines_of.items():
+        rules = {rules_by_version[line[5]] for line in lines if line[5] is not None}
+        if not rules:
+            continue
+        pass_up = any(r.inactive_rule == engine.PASS_UP for r in rules)
+        needs[pk] = (
+            CHAIN_DEPTH_PASS_UP if pass_up else CHAIN_DEPTH,
+            {t for r in rules for t, _rate in r.guaranteed},
+            any(r.self_pay for r in rules),
+        )
+    if not needs:
+        return results
+    chains = load_chains(
+        {referrers[pk] for pk in needs},
+        depth=max(depth for depth, _g, _s in needs.values()),
+        guaranteed_tree_levels=set().union(*(g for _d, g, _s in needs.values())),
+    )
+    buyer_ids = {orders[pk].user_id for pk, (_d, _g, self_pay) in needs.items() if self_pay}
+    buyers = {
+        row["pk"]: row
+        for row in get_user_model()
+        .objects.filter(pk__in=buyer_ids - {None})
+        .values("pk", "is_active", "is_banned", "group_id")
+    }
+    for pk, (depth, guaranteed, self_pay) in needs.items():
+        order = orders[pk]
+        lines = lines_of[pk]
+        chain = _chain_for(chains.get(referrers[pk], []), depth, guaranteed)
+        inputs = engine.order_line_inputs(
+            [line[:5] for line in lines],
+            discount_total=order.discount_total,
+            shipping_fee=order.shipping_fee,
+            credit_used=order.credit_used,
+        )
+        version_of_line = {line[0]: line[5] for line in lines if line[5] is not None}
+        buyer = None
+        user = buyers.get(order.user_id) if self_pay else None
+        if user is not None and chain:
+            buyer = engine.ChainMember(
+                user_id=order.user_id,
+                level=0,
+                tree_level=chain[0].tree_level + 1,
+                group_id=user["group_id"],
+                is_active=user["is_active"] and not user["is_banned"],
+            )
+        pairs = [
+            (line, rules_by_version[version_of_line[line.line_id]])
+            for line in inputs
+            if line.line_id in version_of_line
+        ]
+        result = engine.settle_order(pairs, chain, buyer)
+        results[pk] = OrderCalculation(referrers[pk], result, version_of_line, tuple(chain))
+    return results
+
+
 def calculate_order(order: Order) -> OrderCalculation:
     """What the order's stored plan versions pay along its referrer's chain (nothing written)."""
-    referrer_id = order_referrer_id(order.pk)
-    if referrer_id is None:
-        return OrderCalculation(None, EMPTY_RESULT)
-    line_plans = list(
-        OrderLinePlan.objects.filter(order_line__order_id=order.pk)
-        .select_related("plan_version")
-        .prefetch_related("plan_version__rates", "plan_version__guaranteed_levels")
-    )
-    if not line_plans:
-        return OrderCalculation(referrer_id, EMPTY_RESULT)
-    rules_by_version = {}
-    for lp in line_plans:
-        if lp.plan_version_id not in rules_by_version:
-            rules_by_version[lp.plan_version_id] = lp.plan_version.to_rules()
-    version_of_line = {lp.order_line_id: lp.plan_version_id for lp in line_plans}
-
-    lines = order.lines.values_list(
-        "id", "line_total", "discount", "product_id", "category_id_snapshot"
-    )
-    inputs = engine.order_line_inputs(
-        list(lines),
-        discount_total=order.discount_total,
-        shipping_fee=order.shipping_fee,
-        credit_used=order.credit_used,
-    )
-    all_rules = list(rules_by_version.values())
-    pass_up = any(r.inactive_rule == engine.PASS_UP for r in all_rules)
-    guaranteed = {t for r in all_rules for t, _rate in r.guaranteed}
-    chain = load_chain(
-        referrer_id,
-        depth=CHAIN_DEPTH_PASS_UP if pass_up else CHAIN_DEPTH,
-        guaranteed_tree_levels=guaranteed,
-    )
-    buyer = None
-    if order.user_id is not None and chain and any(r.self_pay for r in all_rules):
-        user = (
-            get_user_model()
-            .objects.filter(pk=order.user_id)
-            .values("is_active", "is_banned", "group_id")
-            .first()
-        )
-        buyer = engine.ChainMember(
-            user_id=order.user_id,
-            level=0,
-            tree_level=chain[0].tree_level + 1,
-            group_id=user["group_id"],
-            is_active=user["is_active"] and not user["is_banned"],
-        )
-    pairs = [
-        (line, rules_by_version[version_of_line[line.line_id]])
-        for line in inputs
-        if line.line_id in version_of_line
-    ]
-    result = engine.settle_order(pairs, chain, buyer)
-    return OrderCalculation(referrer_id, result, version_of_line, tuple(chain))
+    return calculate_orders([order])[order.pk]
 
 
 # -- pages and API ---------------------------------------------------------------------------
+
+
+def unsettled_completed_orders():
+    """Completed orders whose commissions were never created, oldest completion first."""
+    return (
+        Order.objects.filter(status=OrderStatus.COMPLETED, commission_settlement__isnull=True)
+        .select_related("user")
+        .order_by("completed_at", "id")
+    )
 
 
 def plans_with_current_versions():

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -26,10 +26,11 @@ from fenrun.commissions.models import (
 from fenrun.commissions.rules import detail_for_storage
 from fenrun.core import events
 from fenrun.core.money import ZERO
-from fenrun.orders.models import Order
+from fenrun.orders.models import Order, OrderLine
 from fenrun.orders.status import OrderStatus
 
 RELEASE_BATCH = 500
+COMMISSION_BATCH = 1_000  # rows per INSERT; SQLite allows 32,766 parameters
 
 
 class CommissionError(ValueError):
@@ -196,78 +197,134 @@ class SettlementResult:
     commissions: list[Commission]
 
 
+@dataclass(frozen=True)
+class BatchSettlement:
+    """What ``settle_orders`` did: new settlements, orders settled before, orders not completed."""
+
+    created: dict[int, SettlementResult]
+    existing: dict[int, OrderSettlement]
+    not_completed: list[int]
+    missing: list[int]
+
+
+def settle_orders(
+    order_ids, *, actor=None, automatic: bool = False, now: datetime | None = None
+) -> BatchSettlement:
+    """Compute and store the commissions of many orders, each once, in one transaction.
+
+    The orders are locked (in id order, so two batches never deadlock) and their settlement
+    rows checked under the lock: a second call, in this process or another, concurrently or
+    later, finds them and changes nothing. The unique order key on settlements and the unique
+    (order line, payee) key on commissions back this up in the database. Orders that are not
+    completed are reported, not settled. The queries do not grow with the number of orders.
+    """
+    now = now or timezone.now()
+    ids = sorted({int(i) for i in order_ids})
+    with transaction.atomic():
+        orders = {
+            order.pk: order
+            for order in Order.objects.select_for_update().filter(pk__in=ids).order_by("pk")
+        }
+        existing = {
+            s.order_id: s for s in OrderSettlement.objects.filter(order_id__in=list(orders))
+        }
+        not_completed = [
+            pk
+            for pk, order in orders.items()
+            if pk not in existing and order.status != OrderStatus.COMPLETED
+        ]
+        todo = [orders[pk] for pk in orders if pk not in existing and pk not in not_completed]
+        result = BatchSettlement({}, existing, not_completed, [i for i in ids if i not in orders])
+        if not todo:
+            return result
+        # Lines placed before any plan existed get today's plan.
+        unplanned = set(
+            OrderLine.objects.filter(
+                order_id__in=[o.pk for o in todo], commission_plan__isnull=True
+            ).values_list("order_id", flat=True)
+        )
+        for order_id in sorted(unplanned):
+            record_line_plans(order_id)
+        calculations = selectors.calculate_orders(todo)
+        hold_days = CommissionSettings.load().hold_days
+        created_by = actor if getattr(actor, "pk", None) else None
+        settlements = OrderSettlement.objects.bulk_create(
+            OrderSettlement(
+                order_id=order.pk,
+                referrer_id=calculations[order.pk].referrer_id,
+                total=sum(
+                    (r.amount for r in calculations[order.pk].result.payouts if r.amount > 0),
+                    ZERO,
+                ),
+                automatic=automatic,
+                created_by=created_by,
+            )
+            for order in todo
+        )
+        commissions_of: dict[int, list[Commission]] = {}
+        released = []
+        for order, settlement in zip(todo, settlements, strict=True):
+            calculation = calculations[order.pk]
+            available_at = (order.completed_at or now) + timedelta(days=hold_days)
+            available_now = available_at <= now
+            rows = [
+                Commission(
+                    order_id=order.pk,
+                    order_line_id=rounded.payout.line_id,
+                    settlement=settlement,
+                    plan_version_id=calculation.version_of_line[rounded.payout.line_id],
+                    payee_id=rounded.payout.payee_id,
+                    level=rounded.payout.level,
+                    tree_level=rounded.payout.tree_level,
+                    base=rounded.payout.base,
+                    rate=rounded.payout.rate,
+                    exact_amount=rounded.payout.amount,
+                    amount=rounded.amount,
+                    rule=rounded.payout.rule,
+                    rule_detail=detail_for_storage(rounded.payout.detail),
+                    status=(
+                        Commission.Status.AVAILABLE if available_now else Commission.Status.PENDING
+                    ),
+                    available_at=available_at,
+                    released_at=now if available_now else None,
+                )
+                for rounded in calculation.result.payouts
+                if rounded.amount > 0
+            ]
+            commissions_of[order.pk] = rows
+            if available_now:
+                released += rows
+        Commission.objects.bulk_create(
+            [c for rows in commissions_of.values() for c in rows], batch_size=COMMISSION_BATCH
+        )
+        for commission in released:
+            events.publish(
+                events.CommissionReleased(
+                    commission_id=commission.pk,
+                    payee_id=commission.payee_id,
+                    amount=commission.amount,
+                )
+            )
+        for settlement in settlements:
+            result.created[settlement.order_id] = SettlementResult(
+                settlement, True, commissions_of[settlement.order_id]
+            )
+        return result
+
+
 def create_commissions_for_order(
     order_id: int, *, actor=None, automatic: bool = False, now: datetime | None = None
 ) -> SettlementResult:
-    """Compute and store an order's commissions, once.
-
-    The order row is locked and a unique settlement row is written first: a second call, in
-    this process or another, concurrently or later, finds it and changes nothing. The unique
-    (order line, payee) key on commissions backs this up in the database.
-    """
-    now = now or timezone.now()
-    with transaction.atomic():
-        order = Order.objects.select_for_update().filter(pk=order_id).first()
-        if order is None:
-            raise CommissionError(_("No such order."))
-        existing = OrderSettlement.objects.filter(order_id=order_id).first()
-        if existing is not None:
-            return SettlementResult(existing, False, list(existing.commissions.all()))
-        if order.status != OrderStatus.COMPLETED:
-            raise CommissionError(_("Commissions are created only for completed orders."))
-        try:
-            with transaction.atomic():
-                settlement = OrderSettlement.objects.create(
-                    order_id=order_id,
-                    automatic=automatic,
-                    created_by=actor if getattr(actor, "pk", None) else None,
-                )
-        except IntegrityError:
-            existing = OrderSettlement.objects.get(order_id=order_id)
-            return SettlementResult(existing, False, list(existing.commissions.all()))
-
-        record_line_plans(order_id)  # lines placed before any plan existed get today's plan
-        calculation = selectors.calculate_order(order)
-        settlement.referrer_id = calculation.referrer_id
-        hold_days = CommissionSettings.load().hold_days
-        anchor = order.completed_at or now
-        available_at = anchor + timedelta(days=hold_days)
-        available_now = available_at <= now
-        commissions = [
-            Commission(
-                order_id=order_id,
-                order_line_id=rounded.payout.line_id,
-                settlement=settlement,
-                plan_version_id=calculation.version_of_line[rounded.payout.line_id],
-                payee_id=rounded.payout.payee_id,
-                level=rounded.payout.level,
-                tree_level=rounded.payout.tree_level,
-                base=rounded.payout.base,
-                rate=rounded.payout.rate,
-                exact_amount=rounded.payout.amount,
-                amount=rounded.amount,
-                rule=rounded.payout.rule,
-                rule_detail=detail_for_storage(rounded.payout.detail),
-                status=Commission.Status.AVAILABLE if available_now else Commission.Status.PENDING,
-                available_at=available_at,
-                released_at=now if available_now else None,
-            )
-            for rounded in calculation.result.payouts
-            if rounded.amount > 0
-        ]
-        Commission.objects.bulk_create(commissions)
-        settlement.total = sum((c.amount for c in commissions), ZERO)
-        settlement.save(update_fields=["referrer", "total"])
-        if available_now:
-            for commission in commissions:
-                events.publish(
-                    events.CommissionReleased(
-                        commission_id=commission.pk,
-                        payee_id=commission.payee_id,
-                        amount=commission.amount,
-                    )
-                )
-        return SettlementResult(settlement, True, commissions)
+    """Compute and store one order's commissions, once (see ``settle_orders``)."""
+    batch = settle_orders([order_id], actor=actor, automatic=automatic, now=now)
+    if batch.missing:
+        raise CommissionError(_("No such order."))
+    if batch.not_completed:
+        raise CommissionError(_("Commissions are created only for completed orders."))
+    if order_id in batch.existing:
+        settlement = batch.existing[order_id]
+        return SettlementResult(settlement, False, list(settlement.commissions.all()))
+    return batch.created[order_id]
 
 
 def release_due_commissions(*, now: datetime | None = None, batch_size: int = RELEASE_BATCH) -> int:

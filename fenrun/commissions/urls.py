@@ -32,5 +32,6 @@ urlpatterns = [
         views.create_for_order,
         name="create_for_order",
     ),
+    path("staff/commissions/unsettled/", views.unsettled_orders, name="unsettled_orders"),
     path("member/commissions/", views.my_commissions, name="my_commissions"),
 ]

@@ -252,6 +252,51 @@ def create_for_order(request, order_id):
     return redirect("commissions:order_commissions", order_id=order_id)
 
 
+UNSETTLED_PAGE_SIZE = 50
+SETTLE_AT_MOST = 500  # orders per press of the button: one transaction, a few seconds at most
+
+
+@staff_member_required
+def unsettled_orders(request):
+    """Completed orders without commissions ("新增推薦獎金" for many orders at once): the
+    manual mode's work list, and what is left when automatic creation was switched on late."""
+    if request.method == "POST":
+        ids = []
+        for raw in request.POST.getlist("order")[:SETTLE_AT_MOST]:
+            try:
+                ids.append(int(raw))
+            except (TypeError, ValueError):
+                continue
+        if not ids:
+            messages.error(request, _("Tick the orders whose commissions should be created."))
+        else:
+            batch = services.settle_orders(ids, actor=request.user)
+            created = sum(len(r.commissions) for r in batch.created.values())
+            messages.success(
+                request,
+                _("%(orders)s orders settled: %(count)s commissions created.")
+                % {"orders": len(batch.created), "count": created},
+            )
+            skipped = len(batch.existing) + len(batch.not_completed) + len(batch.missing)
+            if skipped:
+                messages.info(
+                    request,
+                    _("%(count)s orders were skipped: already settled, not completed or gone.")
+                    % {"count": skipped},
+                )
+        return redirect("commissions:unsettled_orders")
+    queryset = selectors.unsettled_completed_orders()
+    page = Paginator(queryset, UNSETTLED_PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "commissions/unsettled_orders.html",
+        {
+            "page": page,
+            "automatic": CommissionSettings.load().automatic,
+        },
+    )
+
+
 @login_required
 def my_commissions(request):
     filters = MemberFilterForm(request.GET or None)

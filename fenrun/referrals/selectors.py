@@ -135,6 +135,65 @@ def uplines_at_tree_levels(user_id: int, tree_levels: set[int]) -> list[Upline]:
         return _uplines(cursor.fetchall())
 
 
+def chains_of(user_ids, *, limit: int, tree_levels=frozenset()) -> dict[int, list[Upline]]:
+    """Many members' chains at once: each member first (level 0), then their uplines nearest
+    first, at most ``limit`` of them, plus any upline standing on one of ``tree_levels``
+    (absolute, 1 = a source) further up. Unknown users are left out.
+
+    Two queries whatever the number of members: the nodes' paths, then the users on them. An
+    upline's tree level is its position in the path, so no upline node is read.
+    """
+    ids = sorted({int(i) for i in user_ids})
+    if not ids:
+        return {}
+    wanted_levels = {int(t) for t in tree_levels}
+    nodes = dict(ReferralNode.objects.filter(pk__in=ids).values_list("pk", "path"))
+    members: dict[int, list[tuple[int, int, int]]] = {}  # user → [(id, level, tree level)]
+    for user_id in ids:
+        path = nodes.get(user_id)
+        if path is None:
+            members[user_id] = [(user_id, 0, 1)]
+            continue
+        on_path = path_ids(path)
+        depth = len(on_path)
+        entries = [(user_id, 0, depth)]
+        for level in range(1, depth):
+            tree_level = depth - level
+            if level <= limit or tree_level in wanted_levels:
+                entries.append((on_path[tree_level - 1], level, tree_level))
+        members[user_id] = entries
+    flags = {
+        row[0]: row
+        for row in User.objects.filter(
+            pk__in={uid for entries in members.values() for uid, _l, _t in entries}
+        ).values_list("pk", "group_id", "is_active", "is_banned")
+    }
+    return {
+        user_id: [
+            Upline(
+                user_id=uid,
+                level=level,
+                tree_level=tree_level,
+                group_id=flags[uid][1],
+                is_active=bool(flags[uid][2]) and not bool(flags[uid][3]),
+            )
+            for uid, level, tree_level in entries
+            if uid in flags
+        ]
+        for user_id, entries in members.items()
+        if user_id in flags
+    }
+
+
+def order_referrer_ids(order_ids) -> dict[int, int]:
+    """{order id: referrer id} for the orders someone brought in."""
+    return dict(
+        OrderAttribution.objects.filter(
+            order_id__in=list(order_ids), referrer__isnull=False
+        ).values_list("order_id", "referrer_id")
+    )
+
+
 def order_referrer_id(order_id: int) -> int | None:
     """Who brought the order in, as fixed when it was placed (None: nobody)."""
     return (

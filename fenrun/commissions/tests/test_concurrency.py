@@ -87,3 +87,35 @@ def test_twenty_simultaneous_manual_creations_create_one_set():
     assert sum(1 for o in outcomes if o.created) == 1
     assert Commission.objects.filter(order_id=order.pk).count() == 2
     assert OrderSettlement.objects.filter(order_id=order.pk).count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_overlapping_batches_settle_each_order_once_without_deadlock():
+    services.update_settings(automatic=False, hold_days=7)
+    seed_plan()
+    source, level1, buyer = make_chain(3)
+    orders = []
+    for _ in range(12):
+        order = change_status(place(buyer, price=Decimal(1000)), OrderStatus.PAID)
+        order = change_status(order, OrderStatus.SHIPPED)
+        orders.append(change_status(order, OrderStatus.COMPLETED))
+    ids = [o.pk for o in orders]
+    # Every thread asks for its own rotation of the same orders: the locks are taken in id
+    # order whatever the request's order, so nobody waits in a cycle.
+    calls = iter(range(THREADS))
+    lock = threading.Lock()
+
+    def settle():
+        with lock:
+            k = next(calls)
+        rotated = ids[k % len(ids) :] + ids[: k % len(ids)]
+        return services.settle_orders(rotated[::-1] if k % 2 else rotated)
+
+    outcomes = run_at_once(settle)
+    assert not [o for o in outcomes if isinstance(o, Exception)], outcomes
+    assert sum(len(o.created) for o in outcomes) == len(ids)
+    assert OrderSettlement.objects.filter(order_id__in=ids).count() == len(ids)
+    for order_id in ids:
+        assert sorted(
+            Commission.objects.filter(order_id=order_id).values_list("payee_id", "amount")
+        ) == sorted([(source.pk, Decimal(40)), (level1.pk, Decimal(30))])

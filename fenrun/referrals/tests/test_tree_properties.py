@@ -90,3 +90,17 @@ class TreeProperties(TestCase):
                 level = nodes[other].depth - node.depth
                 expected_levels[level] = expected_levels.get(level, 0) + 1
             assert selectors.downline_counts_by_level(user_id) == expected_levels
+
+        # Many chains at once agree with the model: self, `limit` uplines, then the uplines on
+        # the asked tree levels further up.
+        limit, far_levels = 2, {1, 3}
+        chains = selectors.chains_of(parent, limit=limit, tree_levels=far_levels)
+        assert set(chains) == set(parent)
+        for user_id, got in chains.items():
+            path = path_ids(nodes[user_id].path)
+            expected = [(user_id, 0, len(path))] + [
+                (path[len(path) - 1 - level], level, len(path) - level)
+                for level in range(1, len(path))
+                if level <= limit or len(path) - level in far_levels
+            ]
+            assert [(u.user_id, u.level, u.tree_level) for u in got] == expected
