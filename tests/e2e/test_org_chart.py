@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pytest
 
-CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 PASSWORD = "pass-word-123"
 
@@ -47,32 +46,6 @@ def organisation(transactional_db):
     recompute_member_tags()
     staff = UserFactory(email="boss@example.com", name="店長", is_staff=True)
     return {"users": users, "staff": staff}
-
-
-@pytest.fixture
-def page(live_server):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--no-first-run",
-            ],
-        )
-        context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-TW")
-        context.set_default_timeout(15_000)
-        tab = context.new_page()
-        try:
-            yield tab
-        finally:
-            context.close()
-            browser.close()
 
 
 @pytest.mark.browser
