@@ -18,6 +18,19 @@ def _fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def _clean_cache(settings):
+    # Rate-limit counters (log-in, password reset, code guessing) live in the cache; a test
+    # must not inherit another's. Tests always use the process's own memory cache, so clearing
+    # it never touches a shared Redis or another xdist worker.
+    from django.core.cache import cache
+
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    cache.clear()
+    yield
+    cache.clear()
+
+
 @pytest.fixture
 def is_postgres():
     from django.db import connection

@@ -98,6 +98,8 @@ AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "storefront:member_orders"
 LOGOUT_REDIRECT_URL = "storefront:home"
+# Django's backend behind the log-in limits (fenrun/accounts/limits.py), for every log-in page.
+AUTHENTICATION_BACKENDS = ["fenrun.accounts.backends.RateLimitedModelBackend"]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
@@ -128,6 +130,8 @@ STORAGES = {
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "shop@fenrun.local")
+# Where the new-order notice goes (comma-separated addresses); empty sends none.
+FENRUN_ORDER_NOTIFY_EMAIL = os.environ.get("FENRUN_ORDER_NOTIFY_EMAIL", "")
 
 CACHES = {
     "default": (
@@ -139,6 +143,19 @@ CACHES = {
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
     )
 }
+
+# Failed log-ins and password-reset requests allowed per window (docs/operations.md).
+FENRUN_LOGIN_LIMITS = {
+    "window_seconds": 15 * 60,
+    "failures_per_account": 5,  # per account and client address
+    "failures_per_ip": 30,
+    "reset_window_seconds": 60 * 60,
+    "resets_per_email": 3,
+    "resets_per_ip": 10,
+}
+# Reverse proxies in front of the app that append to X-Forwarded-For (nginx: 1). With 0 the
+# client address is REMOTE_ADDR; behind a proxy that would put every visitor on one address.
+FENRUN_PROXY_COUNT = int(os.environ.get("FENRUN_PROXY_COUNT", "0"))
 
 # Shop identity, shown in pages, e-mails and share previews.
 FENRUN_SHOP_NAME = os.environ.get("FENRUN_SHOP_NAME", "山嵐小農")

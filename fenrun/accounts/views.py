@@ -2,7 +2,7 @@
 
 from django.contrib import messages
 from django.contrib.auth import login
-from django.contrib.auth.views import LoginView
+from django.contrib.auth.views import LoginView, PasswordResetConfirmView, PasswordResetView
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.shortcuts import redirect, render
@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from fenrun.accounts import limits
 from fenrun.accounts.forms import LoginForm, RegistrationForm
 from fenrun.accounts.hooks import after_registration
 from fenrun.orders.cart import merge_guest_cart
@@ -59,6 +60,50 @@ class ShopLoginView(LoginView):
         url = super().get_redirect_url()
         return "" if url.split("?", 1)[0] == self.request.path else url
 
+    def post(self, request, *args, **kwargs):
+        # Checked before the form: a blocked visitor must not learn whether the password was
+        # right, and the answer must say why instead of "wrong password".
+        email = request.POST.get("username", "")
+        if limits.login_blocked(request, email):
+            minutes = limits.current_limits().window_seconds // 60
+            context = self.get_context_data(
+                form=self.form_class(request, initial={"username": email[:254]}),
+                blocked_message=_(
+                    "Too many failed log-in attempts. Wait %(minutes)s minutes and try again, "
+                    "or reset your password."
+                )
+                % {"minutes": minutes},
+            )
+            response = self.render_to_response(context, status=429)
+            response["Retry-After"] = str(minutes * 60)
+            return response
+        return super().post(request, *args, **kwargs)
+
     def form_valid(self, form):
         _log_in_keeping_cart(self.request, form.get_user())
         return redirect(self.get_success_url())
+
+
+class ShopPasswordResetView(PasswordResetView):
+    """Django's reset form, with a limit on how often one address or one client may ask."""
+
+    def form_valid(self, form):
+        if limits.allow_reset_request(self.request, form.cleaned_data["email"]):
+            return super().form_valid(form)
+        minutes = limits.current_limits().reset_window_seconds // 60
+        form.add_error(
+            "email",
+            _("Too many password-reset requests. Wait %(minutes)s minutes and try again.")
+            % {"minutes": minutes},
+        )
+        response = self.render_to_response(self.get_context_data(form=form), status=429)
+        response["Retry-After"] = str(minutes * 60)
+        return response
+
+
+class ShopPasswordResetConfirmView(PasswordResetConfirmView):
+    def form_valid(self, form):
+        # The log-in page tells a blocked member to reset their password: doing so unblocks
+        # their account on this device.
+        limits.clear_login_failures(self.request, self.user.email)
+        return super().form_valid(form)

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from fenrun.catalog.models import Product
 from fenrun.core import events
 from fenrun.core.money import ZERO
+from fenrun.orders import notifications
 from fenrun.orders.models import (
     Order,
     OrderLine,
@@ -192,6 +193,7 @@ def place_order(
         if cart is not None:
             cart.lines.filter(product_id__in=quantities).delete()
         events.publish(OrderPlaced(order_id=order.pk, context=dict(context or {})))
+        notifications.order_placed(order.pk)
     return order
 
 
@@ -275,6 +277,7 @@ def change_status(order: Order, target: str, *, actor=None, note: str = "") -> O
                 actor_id=getattr(actor, "pk", None),
             )
         )
+        notifications.status_changed(locked.pk, target)
     order.refresh_from_db()
     return order
 

@@ -1,0 +1,169 @@
+"""E-mails about orders: the buyer's confirmation and status news, and the staff's new-order notice.
+
+The order services call ``order_placed`` and ``status_changed`` inside their transaction; the mail
+itself goes out only once that transaction commits. An order that rolls back is never announced,
+and a mail server that is down never undoes an order that went through: the failure is logged
+(never raised into the request that placed or changed the order) and the shop carries on.
+"""
+
+import logging
+import re
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+from fenrun.orders.models import Order
+from fenrun.orders.status import OrderStatus
+
+logger = logging.getLogger(__name__)
+
+# The statuses a buyer hears about. "Completed" and "returned" are things the buyer did (received
+# the goods, sent them back); the refund that follows a return gets its own mail.
+BUYER_STATUS_MAILS = frozenset(
+    {OrderStatus.PAID, OrderStatus.SHIPPED, OrderStatus.CANCELLED, OrderStatus.REFUNDED}
+)
+
+
+def _subject(kind: str, order: Order) -> str:
+    number = order.number
+    subjects = {
+        "placed": _("Order %(number)s received") % {"number": number},
+        "staff_new_order": _("New order %(number)s") % {"number": number},
+        OrderStatus.PAID: _("Payment received for order %(number)s") % {"number": number},
+        OrderStatus.SHIPPED: _("Order %(number)s has shipped") % {"number": number},
+        OrderStatus.CANCELLED: _("Order %(number)s is cancelled") % {"number": number},
+        OrderStatus.REFUNDED: _("Order %(number)s is refunded") % {"number": number},
+    }
+    return _("[%(shop)s] %(subject)s") % {
+        "shop": settings.FENRUN_SHOP_NAME,
+        "subject": subjects[kind],
+    }
+
+
+def order_placed(order_id: int) -> None:
+    """Send the buyer's confirmation and the staff notice once the current transaction commits."""
+    transaction.on_commit(lambda: _send_placed(order_id), robust=True)
+
+
+def status_changed(order_id: int, to_status: str) -> None:
+    """Tell the buyer about ``to_status`` once the current transaction commits.
+
+    The status is captured now: an order paid and shipped in one transaction gets both mails,
+    each about its own step.
+    """
+    if to_status in BUYER_STATUS_MAILS:
+        transaction.on_commit(lambda: _send_status(order_id, to_status), robust=True)
+
+
+def buyer_language(order: Order) -> str:
+    # Neither members nor guests have a stored language yet; the shop's own language is the one
+    # its buyers and staff read.
+    return settings.LANGUAGE_CODE
+
+
+def staff_recipients() -> list[str]:
+    raw = getattr(settings, "FENRUN_ORDER_NOTIFY_EMAIL", "")
+    addresses = raw.split(",") if isinstance(raw, str) else list(raw)
+    return [address.strip() for address in addresses if address.strip()]
+
+
+def _is_demo(order: Order) -> bool:
+    # seed_demo places dozens of orders; printing a mail for each would bury `make run`'s output.
+    return order.source == "demo" or order.source.startswith("demo-")
+
+
+def _load(order_id: int) -> Order | None:
+    return (
+        Order.objects.select_related("shipping_method", "user")
+        .prefetch_related("lines")
+        .filter(pk=order_id)
+        .first()
+    )
+
+
+def _absolute(path: str) -> str:
+    return settings.FENRUN_SITE_URL.rstrip("/") + path
+
+
+def _order_url(order: Order) -> str:
+    """The buyer's page for this order, or "" for a guest.
+
+    A guest's order page is tied to the browser session that placed it, so a link opened from a
+    mail program would usually answer 404; guests get the whole order in the mail instead.
+    """
+    if order.user_id is None:
+        return ""
+    return _absolute(reverse("storefront:member_order_detail", args=[order.number]))
+
+
+def _context(order: Order, **extra) -> dict:
+    buyer = order.user
+    return {
+        "order": order,
+        "lines": list(order.lines.all()),
+        "buyer_name": (buyer.name if buyer else "") or order.recipient_name,
+        "shop_name": settings.FENRUN_SHOP_NAME,
+        "site_url": settings.FENRUN_SITE_URL.rstrip("/"),
+        "order_url": _order_url(order),
+        "bank": settings.FENRUN_BANK_TRANSFER,
+        **extra,
+    }
+
+
+def _deliver(kind: str, template: str, order: Order, to: list[str], language: str, **extra) -> None:
+    """Render and send one mail; log and swallow any failure (rendering included)."""
+    try:
+        with translation.override(language):
+            context = _context(order, **extra)
+            subject = " ".join(_subject(kind, order).split())
+            context["subject"] = subject
+            text = render_to_string(f"orders/email/{template}.txt", context)
+            html = render_to_string(f"orders/email/{template}.html", context)
+        message = EmailMultiAlternatives(
+            subject=subject,
+            body=re.sub(r"\n{3,}", "\n\n", text).strip() + "\n",
+            from_email=settings.DEFAULT_FROM_EMAIL,
+            to=to,
+        )
+        message.attach_alternative(html, "text/html")
+        message.send()
+    except Exception:
+        logger.exception("order %s: the %s e-mail could not be sent", order.number, kind)
+
+
+def _send_placed(order_id: int) -> None:
+    order = _load(order_id)
+    if order is None or _is_demo(order):
+        return
+    if order.email:
+        _deliver("placed", "order_placed", order, [order.email], buyer_language(order))
+    staff = staff_recipients()
+    if staff:
+        _deliver(
+            "staff_new_order",
+            "staff_new_order",
+            order,
+            staff,
+            settings.LANGUAGE_CODE,
+            admin_url=_absolute(reverse("admin:orders_order_change", args=[order.pk])),
+        )
+
+
+def _send_status(order_id: int, to_status: str) -> None:
+    order = _load(order_id)
+    if order is None or _is_demo(order) or not order.email:
+        return
+    _deliver(
+        to_status,
+        "status_changed",
+        order,
+        [order.email],
+        buyer_language(order),
+        status=to_status,
+        status_label=OrderStatus(to_status).label,
+    )
