@@ -8,12 +8,13 @@ plan (5%, 3%, then 1% for levels 3-20; pass-up; 7-day hold, so nothing is releas
 Orders, lines, attributions and the lines' pinned plan versions are loaded as placement would
 leave them; then, per database:
 
-* **settlement**: ``fenrun.commissions.services.create_commissions_for_order`` is called once
-  per order, one after the other (one transaction each: lock, settlement row, plan choice,
-  chain read, calculation, bulk insert of the order's commissions);
-* **floor**: the same number of ``Commission`` rows written by a bare ``bulk_create`` into the
-  same table of the same database (the rows settlement wrote, deleted and inserted again in
-  chunks of ``FLOOR_CHUNK`` rows, one transaction per chunk; only ``bulk_create`` is timed);
+* **settlement**, two ways: ``services.settle_orders`` on batches of ``SETTLE_BATCH`` orders
+  (one transaction each: what the ``settle_commissions`` command and the staff page run), and
+  ``services.create_commissions_for_order`` once per order for the first ``--per-order``
+  orders (one transaction each: the path of an order that completes);
+* **floor**: after every chunk, the rows it created are deleted and written again by a bare
+  ``bulk_create`` into the same table of the same database (only ``bulk_create`` is timed).
+  Settlement and floor alternate chunk by chunk, so both see the same load on a shared machine;
 
 and, once, the **core** alone: ``fenrun.commissions.engine`` (line allocation and
 ``settle_order``) on the same orders and chains held in memory, no Django, no database.
@@ -57,7 +58,7 @@ RATES = tuple([Decimal(5), Decimal(3)] + [Decimal(1)] * (LEVELS - 2))
 CHAIN_READ = 40  # what the app reads for a pass-up plan (selectors.CHAIN_DEPTH_PASS_UP)
 SHIPPING_FEE = Decimal(60)
 LOAD_CHUNK = 5_000  # orders per bulk_create while loading
-FLOOR_CHUNK = 20_000  # commission rows per floor transaction
+SINGLE_CHUNK = 100  # orders settled one by one between two floor measurements
 FLOOR_BATCH = 1_000  # rows per INSERT statement in the floor
 SETTLE_BATCH = 500  # orders per settle_orders call (one transaction)
 
@@ -302,62 +303,76 @@ def load_shop(parents, depths, orders):
     return order_ids
 
 
+def floor_insert(order_ids) -> tuple[float, int]:
+    """Delete the commissions of ``order_ids`` and bulk_create them again; only the insert is
+    timed: (seconds, rows)."""
+    from django.db import transaction
+
+    from fenrun.commissions.models import Commission
+
+    fields = [f.attname for f in Commission._meta.concrete_fields if f.attname != "id"]
+    chunk = Commission.objects.filter(order_id__in=order_ids)
+    objs = [Commission(**values) for values in chunk.order_by("id").values(*fields)]
+    chunk.delete()
+    with transaction.atomic():
+        begin = time.perf_counter()
+        Commission.objects.bulk_create(objs, batch_size=FLOOR_BATCH)
+        seconds = time.perf_counter() - begin
+    return seconds, len(objs)
+
+
 def run_settlement(order_ids, per_order: int):
     """Settle the first ``per_order`` orders one transaction each (the path an order takes when
     it completes), the rest in batches of SETTLE_BATCH (``services.settle_orders``, what the
-    ``settle_commissions`` command and the order list's bulk action run). Both timed apart."""
+    ``settle_commissions`` command and the back office's bulk action run).
+
+    After every chunk the floor re-inserts the rows that chunk created: settlement and floor
+    run side by side, minutes apart at most, so a shared machine's changing load weighs on both
+    alike and their ratio stays meaningful.
+    """
     from django.db.models import Sum
 
     from fenrun.commissions import services
     from fenrun.commissions.models import Commission
 
     single, batched = order_ids[:per_order], order_ids[per_order:]
-    log(f"settling {len(single):,} orders one by one")
-    start = time.perf_counter()
-    for order_id in single:
-        if not services.create_commissions_for_order(order_id).created:
-            raise RuntimeError(f"order {order_id} was settled already")
-    single_s = time.perf_counter() - start
-    single_rows = Commission.objects.count()
-    log(f"settling {len(batched):,} orders in batches of {SETTLE_BATCH:,}")
-    start = time.perf_counter()
-    for k in range(0, len(batched), SETTLE_BATCH):
-        chunk = batched[k : k + SETTLE_BATCH]
-        if len(services.settle_orders(chunk).created) != len(chunk):
-            raise RuntimeError("a batch did not settle every order")
-    batch_s = time.perf_counter() - start
-    rows = Commission.objects.count()
-    total = Commission.objects.aggregate(s=Sum("amount"))["s"] or Decimal(0)
-    return {
-        "single": {"orders": len(single), "seconds": single_s, "rows": single_rows},
-        "batch": {"orders": len(batched), "seconds": batch_s, "rows": rows - single_rows},
-        "rows": rows,
-        "total": str(total),
-    }
-
-
-def run_floor():
-    """Delete the settled commissions chunk by chunk and bulk_create them again (timed)."""
-    from django.db import transaction
-
-    from fenrun.commissions.models import Commission
-
-    fields = [f.attname for f in Commission._meta.concrete_fields if f.attname != "id"]
-    ids = list(Commission.objects.order_by("id").values_list("id", flat=True))
-    log(f"floor: bulk_create of {len(ids):,} commission rows")
-    timed = 0.0
-    for start in range(0, len(ids), FLOOR_CHUNK):
-        low, high = ids[start], ids[min(start + FLOOR_CHUNK, len(ids)) - 1]
-        chunk = Commission.objects.filter(id__gte=low, id__lte=high)
-        objs = [Commission(**values) for values in chunk.values(*fields)]
-        chunk.delete()
-        with transaction.atomic():
-            begin = time.perf_counter()
-            Commission.objects.bulk_create(objs, batch_size=FLOOR_BATCH)
-            timed += time.perf_counter() - begin
-    if Commission.objects.count() != len(ids):
-        raise RuntimeError("the floor did not write every row")
-    return {"seconds": timed, "rows": len(ids)}
+    result = {}
+    for kind, ids, chunk_size in (
+        ("single", single, SINGLE_CHUNK),
+        ("batch", batched, SETTLE_BATCH),
+    ):
+        log(f"{kind}: settling {len(ids):,} orders, floor after each {chunk_size:,}")
+        settle_s = floor_s = 0.0
+        rows = 0
+        for k in range(0, len(ids), chunk_size):
+            chunk = ids[k : k + chunk_size]
+            start = time.perf_counter()
+            if kind == "single":
+                for order_id in chunk:
+                    if not services.create_commissions_for_order(order_id).created:
+                        raise RuntimeError(f"order {order_id} was settled already")
+            elif len(services.settle_orders(chunk).created) != len(chunk):
+                raise RuntimeError("a batch did not settle every order")
+            settle_s += time.perf_counter() - start
+            seconds, written = floor_insert(chunk)
+            floor_s += seconds
+            rows += written
+        result[kind] = {
+            "orders": len(ids),
+            "seconds": settle_s,
+            "floor_seconds": floor_s,
+            "rows": rows,
+        }
+        if ids:
+            log(
+                f"{kind}: {len(ids) / settle_s:,.1f} orders/s; floor {len(ids) / floor_s:,.1f} "
+                f"orders/s ({rows / floor_s:,.0f} rows/s); ratio {floor_s / settle_s:.2f}"
+            )
+    result["rows"] = Commission.objects.count()
+    result["total"] = str(Commission.objects.aggregate(s=Sum("amount"))["s"] or Decimal(0))
+    if result["rows"] != result["single"]["rows"] + result["batch"]["rows"]:
+        raise RuntimeError("the floor did not write back every row")
+    return result
 
 
 def worker(args):
@@ -375,12 +390,6 @@ def worker(args):
     order_ids = load_shop(parents, depths, orders)
     load_s = time.perf_counter() - started
     settle = run_settlement(order_ids, min(args.per_order, len(order_ids)))
-    for kind in ("single", "batch"):
-        part = settle[kind]
-        if part["orders"]:
-            log(f"{kind}: {part['orders'] / part['seconds']:,.1f} orders/s, {part['rows']:,} rows")
-    floor = run_floor()
-    log(f"floor: {len(order_ids) / floor['seconds']:,.1f} orders/s")
     if connection.vendor == "postgresql":
         version = (
             "PostgreSQL "
@@ -396,7 +405,6 @@ def worker(args):
         "lines": sum(len(lines) for _b, lines in orders),
         "load_s": load_s,
         "settle": settle,
-        "floor": floor,
     }
     Path(args.result).write_text(json.dumps(result), encoding="utf-8")
 
@@ -437,33 +445,32 @@ def report(args, stats, core, results):
         "one transaction each: what runs when a single order completes (there the transaction "
         f"is the completion's own). Measured on the first {args.per_order:,} orders; the "
         "batches settle the rest.",
-        f"* **floor**: a bare `Commission.objects.bulk_create` of the same rows into the same "
-        f"table ({FLOOR_BATCH:,} rows per INSERT, {FLOOR_CHUNK:,} per transaction), "
-        "expressed as orders per second (orders ÷ time to insert their rows).",
-        "* **ratio** = settlement ÷ floor; the issue's goal is ≥ 1/3 (0.33).",
+        "* **floor**: a bare `Commission.objects.bulk_create` of the same rows into the same "
+        f"table ({FLOOR_BATCH:,} rows per INSERT, one transaction per chunk), expressed as "
+        "orders per second (orders ÷ time to insert their rows). Settlement and floor "
+        f"alternate: after every chunk ({SETTLE_BATCH:,} orders in batches, {SINGLE_CHUNK:,} "
+        "one by one) the rows it created are deleted and bulk-inserted again, timed; so both "
+        "see the same load on a shared machine.",
+        "* **ratio** = settlement ÷ floor on the same orders; the issue's goal is ≥ 1/3 (0.33).",
         "",
-        "| database | batch orders/s | ratio | one by one orders/s | ratio | "
-        "floor orders/s (rows/s) | batch time | floor time |",
-        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+        "| database | path | settlement orders/s | floor orders/s (rows/s) | ratio | "
+        "settlement time | floor time |",
+        "| --- | --- | ---: | ---: | ---: | ---: | ---: |",
     ]
+    names = {"batch": f"batches of {SETTLE_BATCH:,}", "single": "one by one"}
     for r in results:
-        floor_rate = r["orders"] / r["floor"]["seconds"]
-        floor_rows = r["floor"]["rows"] / r["floor"]["seconds"]
-        rates = {}
         for kind in ("batch", "single"):
             part = r["settle"][kind]
-            rates[kind] = part["orders"] / part["seconds"] if part["orders"] else None
-
-        def cell(rate, floor_rate=floor_rate):
-            if rate is None:
-                return "— | —"
-            return f"{rate:,.0f} | {rate / floor_rate:.2f}"
-
-        lines.append(
-            f"| {r['db']} | {cell(rates['batch'])} | {cell(rates['single'])} "
-            f"| {floor_rate:,.0f} ({floor_rows:,.0f}) "
-            f"| {r['settle']['batch']['seconds']:,.1f} s | {r['floor']['seconds']:,.1f} s |"
-        )
+            if not part["orders"]:
+                continue
+            settle_rate = part["orders"] / part["seconds"]
+            floor_rate = part["orders"] / part["floor_seconds"]
+            floor_rows = part["rows"] / part["floor_seconds"]
+            lines.append(
+                f"| {r['db']} | {names[kind]} | {settle_rate:,.0f} | {floor_rate:,.0f} "
+                f"({floor_rows:,.0f}) | {settle_rate / floor_rate:.2f} | "
+                f"{part['seconds']:,.1f} s | {part['floor_seconds']:,.1f} s |"
+            )
     lines += [
         "",
         f"Core alone (`fenrun.commissions.engine`: line allocation + `settle_order`, chains in "
