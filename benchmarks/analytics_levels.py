@@ -4,13 +4,19 @@
 Loads a referral tree grown by preferential attachment (the generator of
 benchmarks/tree_representations.py), members who joined over the last year, orders over the
 last 90 days and level-1/level-2 commissions on the completed ones, into a fresh database
-built by the project's migrations. Then times, against the app's own selectors:
+built by the project's migrations. The orders are bulk-inserted without events, so the sales
+roll-ups are then rebuilt (``fenrun.analytics.rollups.rebuild``, timed, with the tables'
+sizes). Then times, against the app's own selectors:
 
 * per-level figures (levels 1-20 and deeper: members, new members, orders, sales,
-  commissions) of the root and of a member with about 10,000 descendants;
+  commissions) of the root, of a member with about 10,000 descendants and of one with about
+  100,000 (the largest below 150,000 if none is that close);
 * the first chart load of each (the member's node and its first page of direct referrals,
   every figure included);
-* leaderboards over a month (downline sales, new members, commissions);
+* leaderboards over the last calendar month and over the last 30 days (downline sales,
+  personal sales, new members, commissions);
+* one order's payment (``change_status`` to paid) with and without the roll-up upsert: the
+  maintenance cost;
 
 and, in the same run and on the same data, a naive recursive query (WITH RECURSIVE over the
 sponsor links) computing the same numbers, checking that both agree. Results are written to
@@ -281,7 +287,7 @@ def run(args):
 
     from django.db import connection
 
-    from fenrun.analytics import selectors
+    from fenrun.analytics import rollups, selectors
     from fenrun.analytics.models import Metric
     from fenrun.analytics.periods import DateRange, today
     from fenrun.referrals.models import ReferralNode
@@ -289,8 +295,10 @@ def run(args):
     n = args.members
     n_orders = args.orders or 2 * n
     if args.reuse:
+        from django.core.management import call_command
         from django.db import connection as c
 
+        call_command("migrate", verbosity=0)
         with c.cursor() as cur:
             cur.execute("SELECT count(*) FROM referrals_referralnode")
             present = cur.fetchone()[0]
@@ -305,9 +313,27 @@ def run(args):
         t0 = time.perf_counter()
         parents, _depths = load(n, n_orders, args.seed)
         log(f"loaded in {time.perf_counter() - t0:.0f} s")
+    log("rebuilding the sales roll-ups")
+    start = time.perf_counter()
+    rebuilt = rollups.rebuild()
+    rebuild_s = time.perf_counter() - start
+    log(
+        f"rebuilt in {rebuild_s:.0f} s: {rebuilt.day_rows:,} day rows, {rebuilt.month_rows:,} month rows"
+    )
+    table_sizes = {}
+    with connection.cursor() as cur:
+        for table in ("analytics_downlinesalesday", "analytics_salesmonth"):
+            cur.execute(f"VACUUM (ANALYZE) {table}")
+            cur.execute("SELECT count(*), pg_total_relation_size(%s) FROM " + table, [table])
+            rows, size = cur.fetchone()
+            table_sizes[table] = (rows, size / 1024 / 1024)
     sizes = subtree_sizes(parents)
     mid = min(range(2, n + 1), key=lambda i: abs(sizes[i] - 1 - 10_000))
+    below_150k = [i for i in range(2, n + 1) if sizes[i] - 1 < 150_000]
+    big = min(below_150k, key=lambda i: abs(sizes[i] - 1 - 100_000))
     month = DateRange(today() - timedelta(days=29), today())
+    last_month_end = today().replace(day=1) - timedelta(days=1)
+    calendar_month = DateRange(last_month_end.replace(day=1), last_month_end)
     quarter = DateRange(today() - timedelta(days=89), today())
     params = lambda m, p: {"m": m, "start": p.start_at, "end": p.end_before}  # noqa: E731
 
@@ -357,7 +383,11 @@ def run(args):
         return [root, *page.children]
 
     results = []
-    for label, member in (("root", 1), ("~10k member", mid)):
+    big_label = "~100k member" if abs(sizes[big] - 1 - 100_000) <= 20_000 else "largest below 150k"
+    members = [("root", 1), ("~10k member", mid), (big_label, big)]
+    if big in (1, mid):
+        members = members[:2]
+    for label, member in members:
         downline = sizes[member] - 1
         log(f"per-level figures: {label} (#{member}, {downline:,} below)")
         ours_ms, ours = timed(lambda m=member: ours_levels(m, quarter), args.repeats)
@@ -403,16 +433,27 @@ def run(args):
             )
         )
 
-    log("leaderboards over a month")
-    ours_ms, ours = timed(lambda: selectors.leaderboard(Metric.DOWNLINE_SALES, month), args.repeats)
-    naive_ms, naive = timed(lambda: naive_leaderboard(month), args.repeats)
-    assert [(r.user_id, r.value) for r in ours] == [(a, s) for a, s in naive]
-    results.append(
-        ("Leaderboard: downline sales, 30 days", "all members", n - 1, ours_ms, naive_ms)
-    )
-    for metric in (Metric.NEW_MEMBERS, Metric.COMMISSIONS, Metric.DOWNLINE_NEW_MEMBERS):
-        ms, _rows = timed(lambda m=metric: selectors.leaderboard(m, month), args.repeats)
-        results.append((f"Leaderboard: {metric}, 30 days", "all members", n - 1, ms, None))
+    for name, period in (("last calendar month", calendar_month), ("30 days", month)):
+        log(f"leaderboards: {name}")
+        ours_ms, ours = timed(
+            lambda p=period: selectors.leaderboard(Metric.DOWNLINE_SALES, p), args.repeats
+        )
+        naive_ms, naive = timed(lambda p=period: naive_leaderboard(p), args.repeats)
+        assert [(r.user_id, r.value) for r in ours] == [(a, s) for a, s in naive]
+        results.append(
+            (f"Leaderboard: downline sales, {name}", "all members", n - 1, ours_ms, naive_ms)
+        )
+        for metric in (
+            Metric.PERSONAL_SALES,
+            Metric.NEW_MEMBERS,
+            Metric.COMMISSIONS,
+            Metric.DOWNLINE_NEW_MEMBERS,
+        ):
+            ms, _rows = timed(lambda m=metric, p=period: selectors.leaderboard(m, p), args.repeats)
+            results.append((f"Leaderboard: {metric}, {name}", "all members", n - 1, ms, None))
+
+    log("maintenance: one order's payment with and without the roll-up upsert")
+    maintenance = time_payments(args.repeats)
     with connection.cursor() as cur:
         cur.execute(
             "SELECT max(depth), count(*) FILTER (WHERE depth = 1) FROM referrals_referralnode"
@@ -425,6 +466,10 @@ def run(args):
         cur.execute("SELECT version()")
         pg_version = cur.fetchone()[0].split(",")[0]
     return {
+        "rebuild_s": rebuild_s,
+        "table_sizes": table_sizes,
+        "maintenance": maintenance,
+        "calendar_month": calendar_month,
         "results": results,
         "members": n,
         "orders": orders,
@@ -434,6 +479,55 @@ def run(args):
         "mid": mid,
         "pg": pg_version,
     }
+
+
+def time_payments(repeats: int, sample: int = 40):
+    """Median time of ``change_status(order, PAID)`` for pending orders, with every subscriber
+    and with the analytics one removed; each payment is rolled back, so both variants pay the
+    same orders. Returns (with ms, without ms, mean buyer depth)."""
+    from django.db import connection, transaction
+
+    from fenrun.analytics import subscribers
+    from fenrun.core import events
+    from fenrun.orders.models import Order
+    from fenrun.orders.services import change_status
+    from fenrun.orders.status import OrderStatus
+
+    with connection.cursor() as cur:
+        cur.execute(
+            "SELECT o.id, n.depth FROM orders_order o"
+            " JOIN referrals_referralnode n ON n.user_id = o.user_id"
+            " WHERE o.status = 'pending' ORDER BY md5(o.id::text) LIMIT %s",
+            [sample],
+        )
+        picked = cur.fetchall()
+    orders = list(Order.objects.filter(pk__in=[p[0] for p in picked]))
+    mean_depth = sum(p[1] for p in picked) / len(picked)
+
+    def pay_all():
+        samples = []
+        for order in orders:
+            with transaction.atomic():
+                start = time.perf_counter()
+                change_status(order, OrderStatus.PAID)
+                samples.append((time.perf_counter() - start) * 1000)
+                transaction.set_rollback(True)
+            order.status = OrderStatus.PENDING
+        return statistics.median(samples)
+
+    pay_all()  # warm-up
+    with_rollups = statistics.median(pay_all() for _ in range(repeats))
+    events.unsubscribe(events.OrderStatusChanged, subscribers.on_order_status_changed)
+    try:
+        without = statistics.median(pay_all() for _ in range(repeats))
+    finally:
+        events.subscribe(events.OrderStatusChanged, subscribers.on_order_status_changed)
+    return with_rollups, without, mean_depth, len(orders)
+
+
+# The hand-written reading of the figures and the previous design's figures follow this line
+# in the report; a new run rewrites what is above it only.
+KEPT_MARKER = "<!-- Written by hand below this line; benchmarks/analytics_levels.py keeps it. -->"
 
 
 def write_report(args, data):
@@ -453,10 +547,10 @@ def write_report(args, data):
         "(shared with other work while it ran).",
         f"- Each figure is the median of {args.repeats} runs after one warm-up run. Both "
         "columns compute the same numbers; the script asserts that they agree.",
-        "- *Ours*: the app's selectors (`fenrun/analytics/selectors.py`): range scans of the "
-        "path-head index, GROUP BY depth / path prefix, uplines read out of the path. "
-        "*Naive*: WITH RECURSIVE over the sponsor links (one recursive query per node for "
-        "the chart).",
+        "- *Ours*: the app's selectors (`fenrun/analytics/selectors.py`): member counts from "
+        "range scans of the path-head index, sales from the roll-ups (`DownlineSalesDay`, "
+        "`SalesMonth`). *Naive*: WITH RECURSIVE over the sponsor links and the orders (one "
+        "recursive query per node for the chart).",
         "",
         "| query | member | downline | ours (ms) | naive (ms) | naive / ours |",
         "| --- | --- | ---: | ---: | ---: | ---: |",
@@ -465,9 +559,32 @@ def write_report(args, data):
         ratio = f"{naive / ours:.1f}×" if naive else "—"
         naive_text = f"{naive:,.0f}" if naive else "—"
         lines.append(f"| {query} | {who} | {downline:,} | {ours:,.0f} | {naive_text} | {ratio} |")
-    lines.append("")
-    Path(args.output).parent.mkdir(parents=True, exist_ok=True)
-    Path(args.output).write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with_ms, without_ms, depth, count = data["maintenance"]
+    lines += [
+        "",
+        f"Last calendar month: {data['calendar_month']}.",
+        "",
+        "### The roll-ups",
+        "",
+        f"- Rebuild from the orders (`manage.py rebuild_sales_rollups`): "
+        f"{data['rebuild_s']:,.0f} s.",
+    ]
+    for table, (rows, mb) in data["table_sizes"].items():
+        lines.append(f"- `{table}`: {rows:,} rows, {mb:,.0f} MB with its indexes.")
+    lines += [
+        f"- One order's payment (`change_status` to paid, median over {count} pending orders,"
+        f" buyers {depth:.1f} levels deep on average): {with_ms:.1f} ms with the roll-up"
+        f" upsert, {without_ms:.1f} ms without ({with_ms / without_ms:.1f}×).",
+        "",
+    ]
+    output = Path(args.output)
+    kept = ""
+    if output.exists():
+        old = output.read_text(encoding="utf-8")
+        if KEPT_MARKER in old:
+            kept = old[old.index(KEPT_MARKER) :]
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text("\n".join(lines) + "\n" + kept, encoding="utf-8")
     print("\n".join(lines))
 
 

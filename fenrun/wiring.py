@@ -21,6 +21,7 @@ def register_subscribers() -> None:
         "fenrun.referrals.subscribers",
         "fenrun.commissions.subscribers",
         "fenrun.wallet.subscribers",
+        "fenrun.analytics.subscribers",
     ):
         try:
             module = __import__(module_path, fromlist=["SUBSCRIPTIONS"])

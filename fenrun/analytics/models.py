@@ -1,8 +1,10 @@
-"""High-contribution tags: rules staff define, and the tags a recompute gives members.
+"""High-contribution tags, and the sales roll-ups the reports read.
 
-Everything else in analytics is read straight from the orders, the referral tree and the
-commissions (see docs/analytics.md): the tags are the only figures kept, because they are a
-decision ("this member is a 轉單王 this month") that lists and the chart show without recounting.
+Tags are a decision ("this member is a 轉單王 this month") that lists and the chart show without
+recounting. The roll-ups (``DownlineSalesDay``, ``SalesMonth``) are sums of orders kept up to
+date by the order and tree events (``fenrun.analytics.rollups``), so that a member's downline
+sales need no walk over a million orders; ``manage.py rebuild_sales_rollups`` recomputes them
+from the orders and checks them (see docs/analytics.md).
 """
 
 from decimal import Decimal
@@ -135,3 +137,67 @@ class MemberTag(models.Model):
 
     def __str__(self):
         return f"{self.member_id}: {self.rule_id}"
+
+
+# Sums over many orders outgrow an order's own 12 digits; the cents stay the same.
+ROLLUP_MONEY = {"max_digits": 16, "decimal_places": 2}
+DEEPER_LEVEL = 21  # buyers more than 20 levels below the member
+
+
+class DownlineSalesDay(models.Model):
+    """Sales of one day, by how far below ``member`` the buyer is.
+
+    Level 0: the member's own orders; 1..20: a buyer that many levels below; 21: deeper. The
+    day is the local date (settings.TIME_ZONE) of ``placed_at``, like every report range.
+    """
+
+    member = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_index=False,  # the unique (member, day, level) index starts with it
+    )
+    day = models.DateField()
+    level = models.PositiveSmallIntegerField()
+    orders = models.IntegerField(default=0)
+    sales = models.DecimalField(default=0, **ROLLUP_MONEY)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["member", "day", "level"], name="downlinesalesday_member_day_level"
+            ),
+            models.CheckConstraint(
+                condition=Q(level__gte=0) & Q(level__lte=DEEPER_LEVEL),
+                name="downlinesalesday_level_range",
+            ),
+        ]
+        # Leaderboards over days that are not a whole month read every member's rows of those
+        # days.
+        indexes = [models.Index(fields=["day"], name="downlinesalesday_day")]
+
+    def __str__(self):
+        return f"{self.member_id} {self.day} L{self.level}: {self.orders} / {self.sales}"
+
+
+class SalesMonth(models.Model):
+    """A member's own and downline sales of one calendar month (``month`` is its first day):
+    what leaderboards and tags read for the whole months of a range."""
+
+    member = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    month = models.DateField()
+    own_orders = models.IntegerField(default=0)
+    own_sales = models.DecimalField(default=0, **ROLLUP_MONEY)
+    downline_orders = models.IntegerField(default=0)
+    downline_sales = models.DecimalField(default=0, **ROLLUP_MONEY)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["member", "month"], name="salesmonth_member_month"),
+        ]
+        indexes = [models.Index(fields=["month"], name="salesmonth_month")]
+
+    def __str__(self):
+        return f"{self.member_id} {self.month}"

@@ -1,14 +1,17 @@
 """Read queries behind the organisation chart, the per-level figures and the reports.
 
-Every figure is computed in SQL from the source tables, with the referral tree's materialized
-path doing the heavy lifting (see docs/analytics.md):
+Member counts come from the referral tree's materialized path, sales from the roll-ups the
+order events keep (``fenrun.analytics.rollups``); see docs/analytics.md:
 
 - the descendants of X are one range of the path-head index (``fenrun.referrals.tree``);
-- per-level figures are that range GROUP BY depth, joined to orders or users where needed;
-- figures per direct referral (the chart's children) are the same range grouped by the
-  child's path prefix;
-- "downline" leaderboards credit every upline of a buyer by reading the upline ids out of the
-  buyer's path (one row per buyer and upline), then GROUP BY upline.
+- per-level member counts are that range GROUP BY depth; per-level orders and sales are X's
+  ``DownlineSalesDay`` rows of the period GROUP BY level;
+- figures per direct referral (the chart's children): counts from the same range grouped by
+  the child's path prefix, sales from the children's own roll-up rows (one query);
+- leaderboards and tags read ``SalesMonth`` for the whole calendar months of a range and
+  ``DownlineSalesDay`` for the days at its edges;
+- "downline new members" credit every upline of a joiner by reading the upline ids out of the
+  joiner's path (one row per joiner and upline), then GROUP BY upline.
 
 Definitions shared by every report:
 
@@ -20,7 +23,7 @@ Definitions shared by every report:
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from functools import wraps
 
@@ -30,12 +33,19 @@ from django.db.models import Count, F, Q, Sum
 from django.db.models.functions import TruncDay, TruncHour, TruncMinute
 from django.utils import timezone
 
-from fenrun.analytics.models import MemberTag, Metric, TagRule
+from fenrun.analytics.models import (
+    DEEPER_LEVEL,
+    DownlineSalesDay,
+    MemberTag,
+    Metric,
+    SalesMonth,
+    TagRule,
+)
 from fenrun.analytics.periods import DateRange, month_start, today
+from fenrun.analytics.rollups import SALE_STATUSES
 from fenrun.commissions.models import Commission
 from fenrun.core.money import round_money
 from fenrun.orders.models import Order
-from fenrun.orders.status import OrderStatus
 from fenrun.referrals.models import Campaign, Click, OrderAttribution, ReferralCode, ReferralNode
 from fenrun.referrals.tree import (
     PATH_HEAD_LENGTH,
@@ -47,7 +57,6 @@ from fenrun.referrals.tree import (
 
 User = get_user_model()
 
-SALE_STATUSES = (OrderStatus.PAID, OrderStatus.SHIPPED, OrderStatus.COMPLETED)
 MAX_LEVEL = 20
 ZERO = Decimal("0")
 CHILDREN_PAGE = 50
@@ -115,28 +124,9 @@ def _tables() -> dict[str, str]:
         "node": _q(ReferralNode._meta.db_table),
         "orders": _q(Order._meta.db_table),
         "user": _q(User._meta.db_table),
+        "day": _q(DownlineSalesDay._meta.db_table),
+        "month": _q(SalesMonth._meta.db_table),
     }
-
-
-def _subtree_sql(alias: str, path: str, depth: int, *, include_self: bool) -> tuple[str, list]:
-    """The WHERE fragment selecting a subtree: the same index range as ``subtree_lookup``."""
-    head = f"{alias}.path_head"
-    parts = [f"{alias}.depth {'>=' if include_self else '>'} %s"]
-    params: list = [depth]
-    upper = successor(path)
-    if len(path) <= PATH_HEAD_LENGTH:
-        parts.append(f"{head} >= %s")
-        params.append(path)
-        if upper is not None:
-            parts.append(f"{head} < %s")
-            params.append(upper)
-    else:
-        parts += [f"{head} = %s", f"{alias}.path >= %s"]
-        params += [path[:PATH_HEAD_LENGTH], path]
-        if upper is not None:
-            parts.append(f"{alias}.path < %s")
-            params.append(upper)
-    return " AND ".join(parts), params
 
 
 def _fetch(sql: str, params: list) -> list[tuple]:
@@ -229,7 +219,8 @@ def _bucket(relative_level: int) -> int | None:
 @olap
 def level_figures(member_id: int, node: ReferralNode | None, period: DateRange) -> LevelReport:
     """Downline count, new members, orders, sales and commissions earned per level below the
-    member, levels 1 to 20 and "deeper", for the period. Four grouped queries."""
+    member, levels 1 to 20 and "deeper", for the period. Three grouped queries: counts from the
+    tree's index, orders and sales from the member's roll-up rows, commissions."""
     rows = {level: LevelRow(level) for level in range(1, MAX_LEVEL + 1)}
     rows[None] = LevelRow(None)
     deepest = 0
@@ -256,24 +247,18 @@ def level_figures(member_id: int, node: ReferralNode | None, period: DateRange) 
             target = rows[_bucket(rel)]
             target.members += row["members"]
             target.new_members += row["new"]
-        t = _tables()
-        where, params = _subtree_sql("n", node.path, node.depth, include_self=False)
-        statuses = ", ".join(["%s"] * len(SALE_STATUSES))
-        sql = f"""
-            SELECT n.depth, COUNT(*), SUM(o.goods_total - o.discount_total)
-            FROM {t["node"]} n
-            JOIN {t["orders"]} o ON o.user_id = n.user_id
-            WHERE {where}
-              AND o.status IN ({statuses})
-              AND o.placed_at >= %s AND o.placed_at < %s
-            GROUP BY n.depth
-        """
-        for depth, orders, sales in _fetch(
-            sql, [*params, *SALE_STATUSES, period.start_at, period.end_before]
-        ):
-            target = rows[_bucket(depth - base)]
-            target.orders += orders
-            target.sales += money(sales)
+        sales_rows = (
+            DownlineSalesDay.objects.filter(
+                member_id=node.pk, level__gte=1, day__gte=period.start, day__lte=period.end
+            )
+            .values("level")
+            .annotate(n=Sum("orders"), v=Sum("sales"))
+            .order_by()
+        )
+        for row in sales_rows:
+            target = rows[None if row["level"] == DEEPER_LEVEL else row["level"]]
+            target.orders += row["n"]
+            target.sales += money(row["v"])
     own = ZERO
     commission_rows = (
         earned_commissions(period)
@@ -348,22 +333,43 @@ def codes_of(user_ids) -> dict[int, str]:
     return result
 
 
-def _personal_sales(user_ids: list[int], period: DateRange) -> dict[int, tuple[int, Decimal]]:
+def _rollup_sums(user_ids: list[int], period: DateRange) -> dict[int, tuple]:
+    """{member: (own orders, own sales, downline orders, downline sales)} in the period, from
+    the members' own roll-up rows: one query over the (member, day, level) index."""
     rows = (
-        sales_orders(period)
-        .filter(user_id__in=user_ids)
-        .values("user_id")
-        .annotate(n=Count("pk"), total=Sum(sales_amount()))
+        DownlineSalesDay.objects.filter(
+            member_id__in=user_ids, day__gte=period.start, day__lte=period.end
+        )
+        .values("member_id")
+        .annotate(
+            own_n=Sum("orders", filter=Q(level=0)),
+            own_v=Sum("sales", filter=Q(level=0)),
+            down_n=Sum("orders", filter=Q(level__gte=1)),
+            down_v=Sum("sales", filter=Q(level__gte=1)),
+        )
         .order_by()
     )
-    return {row["user_id"]: (row["n"], money(row["total"])) for row in rows}
+    return {
+        r["member_id"]: (r["own_n"] or 0, money(r["own_v"]), r["down_n"] or 0, money(r["down_v"]))
+        for r in rows
+    }
 
 
-def _subtree_totals(
-    nodes: list[ReferralNode], period: DateRange, *, with_sales: bool = True
-) -> dict[int, dict]:
-    """Downline size and downline sales of each node (all at one depth, sorted by path) in
-    two grouped queries over the range their subtrees cover."""
+def _personal_sales(user_ids: list[int], period: DateRange) -> dict[int, tuple[int, Decimal]]:
+    rows = (
+        DownlineSalesDay.objects.filter(
+            member_id__in=user_ids, level=0, day__gte=period.start, day__lte=period.end
+        )
+        .values("member_id")
+        .annotate(n=Sum("orders"), total=Sum("sales"))
+        .order_by()
+    )
+    return {row["member_id"]: (row["n"], money(row["total"])) for row in rows}
+
+
+def _subtree_totals(nodes: list[ReferralNode]) -> dict[int, dict]:
+    """Downline size of each node (all at one depth, sorted by path) in one grouped query over
+    the range their subtrees cover."""
     if not nodes:
         return {}
     depth = nodes[0].depth
@@ -389,7 +395,7 @@ def _subtree_totals(
     where.append("n.depth > %s")
     params.append(depth)
     where_sql = " AND ".join(where)
-    result = {n.pk: {"downline": 0, "orders": 0, "sales": ZERO} for n in nodes}
+    result = {n.pk: {"downline": 0} for n in nodes}
     column = "n.path_head" if prefix_len <= PATH_HEAD_LENGTH else "n.path"
     group = f"SUBSTR({column}, 1, {prefix_len})"
     for prefix, count in _fetch(
@@ -397,22 +403,6 @@ def _subtree_totals(
     ):
         if prefix in by_prefix:
             result[by_prefix[prefix]]["downline"] = count
-    if not with_sales:
-        return result
-    statuses = ", ".join(["%s"] * len(SALE_STATUSES))
-    sql = f"""
-        SELECT {group}, COUNT(*), SUM(o.goods_total - o.discount_total)
-        FROM {t["node"]} n JOIN {t["orders"]} o ON o.user_id = n.user_id
-        WHERE {where_sql} AND o.status IN ({statuses})
-          AND o.placed_at >= %s AND o.placed_at < %s
-        GROUP BY {group}
-    """
-    for prefix, orders, sales in _fetch(
-        sql, [*params, *SALE_STATUSES, period.start_at, period.end_before]
-    ):
-        if prefix in by_prefix:
-            entry = result[by_prefix[prefix]]
-            entry["orders"], entry["sales"] = orders, money(sales)
     return result
 
 
@@ -422,7 +412,7 @@ def figures_for_nodes(
 ) -> list[NodeFigures]:
     """The chart's figures for siblings (or one node): a fixed number of queries per call.
 
-    ``with_sales=False`` leaves out the two order queries (sales are zero, ``has_sales`` False):
+    ``with_sales=False`` leaves out the roll-up query (sales are zero, ``has_sales`` False):
     what is left reads only the tree's index, so a huge downline's structure draws at once and
     its sales follow in a second request.
     """
@@ -438,14 +428,14 @@ def figures_for_nodes(
         .order_by()
         .values_list("sponsor_id", "n")
     )
-    personal = _personal_sales(ids, period) if with_sales else {}
-    totals = _subtree_totals(nodes, period, with_sales=with_sales)
+    sums = _rollup_sums(ids, period) if with_sales else {}
+    totals = _subtree_totals(nodes)
     tags = tags_of(ids)
     codes = codes_of(ids)
     result = []
     for node in nodes:
         user = users[node.pk]
-        own_orders, own_sales = personal.get(node.pk, (0, ZERO))
+        own_orders, own_sales, down_orders, down_sales = sums.get(node.pk, (0, ZERO, 0, ZERO))
         total = totals[node.pk]
         result.append(
             NodeFigures(
@@ -460,8 +450,8 @@ def figures_for_nodes(
                 downline=total["downline"],
                 personal_orders=own_orders,
                 personal_sales=own_sales,
-                downline_orders=total["orders"],
-                downline_sales=total["sales"],
+                downline_orders=down_orders,
+                downline_sales=down_sales,
                 tags=tags.get(node.pk, []),
                 code=codes.get(node.pk, ""),
                 has_sales=with_sales,
@@ -616,17 +606,67 @@ def _credit_uplines(inner_sql: str, params: list) -> dict[int, tuple]:
     return {row[0]: (row[1], row[2]) for row in _fetch(sql, params)}
 
 
-def _buyers_sql(period: DateRange) -> tuple[str, list]:
-    t = _tables()
-    statuses = ", ".join(["%s"] * len(SALE_STATUSES))
-    sql = f"""
-        SELECT o.user_id, SUM(o.goods_total - o.discount_total), COUNT(*)
-        FROM {t["orders"]} o
-        WHERE o.user_id IS NOT NULL AND o.status IN ({statuses})
-          AND o.placed_at >= %s AND o.placed_at < %s
-        GROUP BY o.user_id
+def month_segments(period: DateRange) -> tuple[tuple[date, date] | None, list[tuple[date, date]]]:
+    """Split a range into its whole calendar months (first and last month's first days, or
+    None) and the day ranges at its edges: SalesMonth answers the first, DownlineSalesDay
+    the others."""
+    first = period.start if period.start.day == 1 else _next_month(period.start)
+    after = period.end + timedelta(days=1)
+    last_end = period.end if after.day == 1 else month_start(period.end) - timedelta(days=1)
+    if first > last_end:
+        return None, [(period.start, period.end)]
+    edges = []
+    if period.start < first:
+        edges.append((period.start, first - timedelta(days=1)))
+    if last_end < period.end:
+        edges.append((last_end + timedelta(days=1), period.end))
+    return (first, month_start(last_end)), edges
+
+
+def _next_month(day: date) -> date:
+    return (day.replace(day=1) + timedelta(days=32)).replace(day=1)
+
+
+def _rollup_totals(
+    period: DateRange, *, downline: bool, limit: int | None = None
+) -> list[tuple[int, int, Decimal]]:
+    """(member, orders, sales) of every member's downline (or own) sales in the period.
+
+    With ``limit``: only the best members with sales above zero, highest first, ties by id
+    (the ranking the leaderboards show), sorted and cut by the database.
     """
-    return sql, [*SALE_STATUSES, period.start_at, period.end_before]
+    t = _tables()
+    months, edges = month_segments(period)
+    adapt = connection.ops.adapt_datefield_value
+    parts: list[str] = []
+    params: list = []
+    if months is not None:
+        prefix = "downline" if downline else "own"
+        parts.append(
+            f"SELECT member_id, {prefix}_orders AS n, {prefix}_sales AS v FROM {t['month']} "
+            "WHERE month >= %s AND month <= %s"
+        )
+        params += [adapt(months[0]), adapt(months[1])]
+    level = "level >= 1" if downline else "level = 0"
+    for start, end in edges:
+        parts.append(
+            f"SELECT member_id, orders AS n, sales AS v FROM {t['day']} "
+            f"WHERE {level} AND day >= %s AND day <= %s"
+        )
+        params += [adapt(start), adapt(end)]
+    if len(parts) == 1 and months is not None and months[0] == months[1]:
+        # One calendar month: SalesMonth has one row per member, nothing to add up.
+        sql = parts[0]
+        if limit is not None:
+            column = "downline_sales" if downline else "own_sales"
+            sql += f" AND {column} > 0 ORDER BY {column} DESC, member_id LIMIT {int(limit)}"
+    else:
+        sql = f"SELECT member_id, SUM(n), SUM(v) FROM ({' UNION ALL '.join(parts)}) x "
+        sql += "GROUP BY member_id"
+        if limit is not None:
+            sql += f" HAVING SUM(v) > 0 ORDER BY 3 DESC, 1 LIMIT {int(limit)}"
+    rows = _fetch(sql, params)
+    return [(uid, int(n or 0), money(v)) for uid, n, v in rows]
 
 
 def _joiners_sql(period: DateRange) -> tuple[str, list]:
@@ -641,8 +681,7 @@ def _joiners_sql(period: DateRange) -> tuple[str, list]:
 @olap
 def downline_sales_by_member(period: DateRange) -> dict[int, tuple[Decimal, int]]:
     """{member: (sales, orders)} of each member's whole downline in the period."""
-    sql, params = _buyers_sql(period)
-    return {k: (money(v[0]), int(v[1])) for k, v in _credit_uplines(sql, params).items()}
+    return {uid: (v, n) for uid, n, v in _rollup_totals(period, downline=True)}
 
 
 @olap
@@ -655,15 +694,7 @@ def downline_new_members_by_member(period: DateRange) -> dict[int, int]:
 def metric_values(metric: str, period: DateRange) -> dict[int, Decimal]:
     """Every member's figure for a tag or leaderboard metric; members at zero are left out."""
     if metric == Metric.PERSONAL_SALES:
-        rows = (
-            sales_orders(period)
-            .filter(user__isnull=False)
-            .values("user_id")
-            .annotate(v=Sum(sales_amount()))
-            .order_by()
-            .values_list("user_id", "v")
-        )
-        values = {uid: money(v) for uid, v in rows}
+        values = {uid: v for uid, _n, v in _rollup_totals(period, downline=False)}
     elif metric == Metric.DOWNLINE_SALES:
         values = {uid: v[0] for uid, v in downline_sales_by_member(period).items()}
     elif metric == Metric.NEW_MEMBERS:
@@ -714,10 +745,11 @@ def ranked(values: dict[int, Decimal]) -> list[tuple[int, Decimal]]:
 @olap
 def leaderboard(metric: str, period: DateRange, limit: int = LEADERBOARD_LIMIT) -> list[LeaderRow]:
     extra: dict[int, int] = {}
-    if metric == Metric.DOWNLINE_SALES:
-        both = downline_sales_by_member(period)
-        values = {uid: v[0] for uid, v in both.items() if v[0] > 0}
-        extra = {uid: v[1] for uid, v in both.items()}
+    if metric in (Metric.DOWNLINE_SALES, Metric.PERSONAL_SALES):
+        best = _rollup_totals(period, downline=metric == Metric.DOWNLINE_SALES, limit=limit)
+        values = {uid: v for uid, _n, v in best}
+        if metric == Metric.DOWNLINE_SALES:  # the pages show the orders behind downline sales
+            extra = {uid: n for uid, n, _v in best}
     else:
         values = metric_values(metric, period)
     top = ranked(values)[:limit]

@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
 
+from fenrun.core import events
 from fenrun.core.validators import normalize_tw_mobile
 from fenrun.referrals import codes as code_rules
 from fenrun.referrals.models import (
@@ -168,6 +169,16 @@ def _move(node: ReferralNode, new_sponsor: ReferralNode | None) -> None:
         )
     node.path, node.depth = new_path, new_depth
     node.sponsor_id = new_sponsor.pk if new_sponsor else None
+    if new_path != old_path:
+        events.publish(
+            events.SubtreeMoved(
+                member_id=node.pk,
+                old_path=old_path,
+                old_depth=old_depth,
+                new_path=new_path,
+                new_depth=new_depth,
+            )
+        )
 
 
 def _canonical_email(email: str) -> str:

@@ -21,6 +21,8 @@ from fenrun.referrals.models import ReferralNode
 
 BASE = date(2025, 3, 1)
 PERIOD = DateRange(BASE, BASE + timedelta(days=9))
+# Two edge days in February and the whole of March: month rows plus day rows.
+ACROSS_MONTHS = DateRange(BASE - timedelta(days=2), date(2025, 3, 31))
 SALE = {"paid", "shipped", "completed"}
 STATUSES = ["pending", "paid", "shipped", "completed", "cancelled", "refunded"]
 COMMISSION_STATUSES = ["pending", "available", "reversed"]
@@ -73,8 +75,8 @@ def when(day_offset: int, hour: int = 12):
     return day_start(BASE + timedelta(days=day_offset)) + timedelta(hours=hour)
 
 
-def in_period(moment) -> bool:
-    return PERIOD.start_at <= moment < PERIOD.end_before
+def in_period(moment, period: DateRange = PERIOD) -> bool:
+    return period.start_at <= moment < period.end_before
 
 
 class World:
@@ -129,8 +131,12 @@ class World:
             p = self.parents[p]
         return chain
 
-    def sales_of(self, members):
-        rows = [(m, v) for m, v, s, t in self.orders if m in members and s in SALE and in_period(t)]
+    def sales_of(self, members, period: DateRange = PERIOD):
+        rows = [
+            (m, v)
+            for m, v, s, t in self.orders
+            if m in members and s in SALE and in_period(t, period)
+        ]
         return len(rows), sum((v for _m, v in rows), Decimal(0))
 
 
@@ -138,22 +144,22 @@ def bucket(level):
     return level if level <= 20 else None
 
 
-def check_levels(world: World, i: int):
+def check_levels(world: World, i: int, period: DateRange = PERIOD):
     node = ReferralNode.objects.get(pk=world.ids[i])
-    report = selectors.level_figures(world.ids[i], node, PERIOD)
+    report = selectors.level_figures(world.ids[i], node, period)
     expected = defaultdict(lambda: [0, 0, 0, Decimal(0), Decimal(0)])
     for member, level in world.below(i).items():
         row = expected[bucket(level)]
         row[0] += 1
-        row[1] += in_period(world.joined_at[member])
+        row[1] += in_period(world.joined_at[member], period)
     for member, value, status, placed in world.orders:
         level = world.below(i).get(member)
-        if level and status in SALE and in_period(placed):
+        if level and status in SALE and in_period(placed, period):
             expected[bucket(level)][2] += 1
             expected[bucket(level)][3] += value
     own = Decimal(0)
     for payee, level, amount, status, created in world.commissions:
-        if payee == i and status != "reversed" and in_period(created):
+        if payee == i and status != "reversed" and in_period(created, period):
             if level == 0:
                 own += amount
             else:
@@ -172,9 +178,9 @@ def check_levels(world: World, i: int):
     assert report.deepest_level == max(world.below(i).values(), default=0)
 
 
-def check_children(world: World, i: int):
+def check_children(world: World, i: int, period: DateRange = PERIOD):
     node = ReferralNode.objects.get(pk=world.ids[i])
-    page = selectors.children_page(node, PERIOD, offset=0, limit=100)
+    page = selectors.children_page(node, period, offset=0, limit=100)
     kids = sorted(world.children[i], key=lambda c: world.ids[c])
     assert [f.user_id for f in page.children] == [world.ids[c] for c in kids]
     assert page.total == len(kids)
@@ -182,36 +188,37 @@ def check_children(world: World, i: int):
         below = world.below(c)
         assert fig.direct_referrals == len(world.children[c])
         assert fig.downline == len(below)
-        assert (fig.personal_orders, fig.personal_sales) == world.sales_of({c})
-        assert (fig.downline_orders, fig.downline_sales) == world.sales_of(set(below))
+        assert (fig.personal_orders, fig.personal_sales) == world.sales_of({c}, period)
+        assert (fig.downline_orders, fig.downline_sales) == world.sales_of(set(below), period)
 
 
-def check_metrics(world: World):
+def check_metrics(world: World, period: DateRange = PERIOD):
     index = {uid: i for i, uid in enumerate(world.ids)}
     n = len(world.ids)
     expected = {m: defaultdict(Decimal) for m in Metric.values}
     for member, value, status, placed in world.orders:
-        if status in SALE and in_period(placed):
+        if status in SALE and in_period(placed, period):
             expected[Metric.PERSONAL_SALES][member] += value
             for up in world.uplines(member):
                 expected[Metric.DOWNLINE_SALES][up] += value
     for member in range(n):
-        if in_period(world.joined_at[member]):
+        if in_period(world.joined_at[member], period):
             if world.parents[member] is not None:
                 expected[Metric.NEW_MEMBERS][world.parents[member]] += 1
             for up in world.uplines(member):
                 expected[Metric.DOWNLINE_NEW_MEMBERS][up] += 1
     for payee, _level, amount, status, created in world.commissions:
-        if status != "reversed" and in_period(created):
+        if status != "reversed" and in_period(created, period):
             expected[Metric.COMMISSIONS][payee] += amount
     for metric in Metric.values:
         got = {
             index[uid]: v
-            for uid, v in selectors.metric_values(metric, PERIOD).items()
+            for uid, v in selectors.metric_values(metric, period).items()
             if uid in index
         }
         want = {i: v for i, v in expected[metric].items() if v > 0}
         assert got == want, metric
+    return expected
 
 
 @settings(
@@ -227,6 +234,9 @@ def test_figures_match_brute_force(db, data):
             check_levels(world, i)
             check_children(world, i)
         check_metrics(world)
+        check_metrics(world, ACROSS_MONTHS)
+        check_levels(world, 0, ACROSS_MONTHS)
+        check_children(world, 0, ACROSS_MONTHS)
         transaction.set_rollback(True)
 
 

@@ -172,7 +172,8 @@
   }
 
   /* Sales figures arrive in a second request: the structure and counts read only the tree's
-   * index and draw at once even for a huge downline; the sums over its orders follow. */
+   * index and draw at once even for a huge downline; the sales, read from the roll-ups,
+   * follow. */
   function updateFigures(list) {
     list.forEach(function (data) {
       var item = nodes[String(data.id)];
