@@ -178,6 +178,8 @@ class FunnelOut(Schema):
     signups: int
     orders: int
     revenue: Decimal
+    signup_clicks: int = Field(description="clicks that led to at least one sign-up")
+    order_clicks: int = Field(description="clicks that led to at least one sale")
     signup_rate: Decimal | None
     order_rate: Decimal | None
     revenue_per_click: Decimal | None
@@ -300,6 +302,8 @@ def _funnel(row) -> dict:
         "signups": row.signups,
         "orders": row.orders,
         "revenue": row.revenue,
+        "signup_clicks": row.signup_clicks,
+        "order_clicks": row.order_clicks,
         "signup_rate": row.signup_rate,
         "order_rate": row.order_rate,
         "revenue_per_click": row.revenue_per_click,

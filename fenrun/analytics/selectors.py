@@ -931,19 +931,36 @@ def downline_page(node: ReferralNode | None, period: DateRange, *, page: int, si
 
 @dataclass
 class FunnelRow:
+    """Clicks and what followed. ``signups`` and ``orders`` count everything credited to the
+    row; the rates are the share of its clicks that led to at least one sign-up
+    (``signup_clicks``) or one sale (``order_clicks``). A visitor who clicks once and orders
+    twice, or an order credited without a recorded click, adds orders but no converted click,
+    so a rate never passes 100%."""
+
     clicks: int = 0
     signups: int = 0
     orders: int = 0
     revenue: Decimal = ZERO
     commissions: Decimal = ZERO
+    signup_clicks: int = 0
+    order_clicks: int = 0
+
+    def add(self, other: "FunnelRow") -> None:
+        self.clicks += other.clicks
+        self.signups += other.signups
+        self.orders += other.orders
+        self.revenue += other.revenue
+        self.commissions += other.commissions
+        self.signup_clicks += other.signup_clicks
+        self.order_clicks += other.order_clicks
 
     @property
     def signup_rate(self) -> Decimal | None:
-        return _rate(self.signups, self.clicks)
+        return _rate(self.signup_clicks, self.clicks)
 
     @property
     def order_rate(self) -> Decimal | None:
-        return _rate(self.orders, self.clicks)
+        return _rate(self.order_clicks, self.clicks)
 
     @property
     def revenue_per_click(self) -> Decimal | None:
@@ -1043,6 +1060,22 @@ def campaign_report(campaign: Campaign) -> CampaignReport:
     ):
         target = row_for(row["referrer_id"])
         target.orders, target.revenue = row["n"], money(row["v"])
+    converted = ReferralNode.objects.filter(signup_click__campaign=campaign)
+    for row in (
+        converted.values("signup_click__referrer_id")
+        .annotate(n=Count("signup_click", distinct=True))
+        .order_by()
+    ):
+        row_for(row["signup_click__referrer_id"]).signup_clicks = row["n"]
+    ordered_after_click = OrderAttribution.objects.filter(
+        click__campaign=campaign, order__status__in=SALE_STATUSES
+    )
+    for row in (
+        ordered_after_click.values("click__referrer_id")
+        .annotate(n=Count("click", distinct=True))
+        .order_by()
+    ):
+        row_for(row["click__referrer_id"]).order_clicks = row["n"]
     campaign_commissions = earned_commissions().filter(order__attribution__campaign=campaign)
     for row in campaign_commissions.values("payee_id").annotate(v=Sum("amount")).order_by():
         if row["payee_id"] in promoters:
@@ -1054,11 +1087,7 @@ def campaign_report(campaign: Campaign) -> CampaignReport:
             row.name, row.email = users[uid].name, users[uid].email
     total = FunnelRow()
     for row in promoters.values():
-        total.clicks += row.clicks
-        total.signups += row.signups
-        total.orders += row.orders
-        total.revenue += row.revenue
-        total.commissions += row.commissions
+        total.add(row)
     total.commissions = commissions_total
     ordered = sorted(
         promoters.values(), key=lambda r: (-r.revenue, -r.orders, -r.signups, -r.clicks)
@@ -1181,8 +1210,13 @@ def utm_report(period: DateRange, by: str = "all") -> tuple[list[UtmRow], UtmRow
         signup_click__created_at__gte=period.start_at,
         signup_click__created_at__lt=period.end_before,
     )
-    for row in signups.values(*signup_fields).annotate(n=Count("pk")).order_by():
-        row_for(row, "signup_click__").signups = row["n"]
+    for row in (
+        signups.values(*signup_fields)
+        .annotate(n=Count("pk"), c=Count("signup_click", distinct=True))
+        .order_by()
+    ):
+        target = row_for(row, "signup_click__")
+        target.signups, target.signup_clicks = row["n"], row["c"]
     order_fields = [f"click__{f}" for f in fields]
     orders = OrderAttribution.objects.filter(
         click__created_at__gte=period.start_at,
@@ -1191,18 +1225,19 @@ def utm_report(period: DateRange, by: str = "all") -> tuple[list[UtmRow], UtmRow
     )
     for row in (
         orders.values(*order_fields)
-        .annotate(n=Count("pk"), v=Sum(F("order__goods_total") - F("order__discount_total")))
+        .annotate(
+            n=Count("pk"),
+            c=Count("click", distinct=True),
+            v=Sum(F("order__goods_total") - F("order__discount_total")),
+        )
         .order_by()
     ):
         target = row_for(row, "click__")
-        target.orders, target.revenue = row["n"], money(row["v"])
+        target.orders, target.order_clicks, target.revenue = row["n"], row["c"], money(row["v"])
     ordered = sorted(rows.values(), key=lambda r: (-r.revenue, -r.clicks, r.utm_source))
     total = UtmRow(utm_source="")
     for row in ordered:
-        total.clicks += row.clicks
-        total.signups += row.signups
-        total.orders += row.orders
-        total.revenue += row.revenue
+        total.add(row)
     return ordered, total
 
 

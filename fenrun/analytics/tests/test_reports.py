@@ -241,6 +241,32 @@ def test_campaign_report(staff_client, org, campaign_data):
     assert len(b"".join(series.streaming_content).decode("utf-8-sig").splitlines()) == 121
 
 
+def test_conversion_rates_count_clicks_not_orders(staff_client, org, campaign_data):
+    """A visitor who clicks once and orders twice, and an order credited to the campaign
+    without a recorded click, add orders but never push a rate past 100%."""
+    campaign, start = campaign_data
+    ig_click = Click.objects.get(campaign=campaign, utm_source="ig")
+    again = make_order(org.kid2, goods=Decimal("300"), placed_at=start + timedelta(minutes=9))
+    OrderAttribution.objects.create(
+        order=again, referrer=org.member, campaign=campaign, click=ig_click
+    )
+    unclicked = make_order(org.kid1, goods=Decimal("500"), placed_at=start + timedelta(minutes=11))
+    OrderAttribution.objects.create(order=unclicked, referrer=org.member, campaign=campaign)
+
+    report = selectors.campaign_report(campaign)
+    (promoter,) = report.promoters
+    assert (promoter.clicks, promoter.orders, promoter.order_clicks) == (4, 3, 1)
+    assert promoter.order_rate == Decimal("25.0") and report.total.order_rate == Decimal("25.0")
+    assert promoter.revenue == Decimal("2000")
+    rows, total = selectors.utm_report(parse_range(preset="7d"), "source")
+    ig = {r.utm_source: r for r in rows}["ig"]
+    assert (ig.clicks, ig.orders, ig.order_clicks, ig.order_rate) == (1, 2, 1, Decimal("100.0"))
+    assert total.order_rate == Decimal("25.0")
+    api = staff_client.get(f"{API}/campaigns/{campaign.pk}").json()
+    assert api["total"]["orders"] == 3 and api["total"]["order_clicks"] == 1
+    assert api["total"]["order_rate"] == "25.0"
+
+
 def test_utm_report(staff_client, campaign_data):
     rows, total = selectors.utm_report(parse_range(preset="7d"), "source")
     by_source = {r.utm_source: r for r in rows}
