@@ -259,6 +259,26 @@ def _check_no_debt(accounts, field: str) -> None:
         )
 
 
+def _earlier_request(model, member, idempotency_key: str):
+    """The request a retry with the same idempotency key already made, if any."""
+    if not idempotency_key:
+        return None
+    return model.objects.filter(member=member, idempotency_key=idempotency_key).first()
+
+
+def _check_spendable(accounts, amount: Decimal, field: str, *, by_staff: bool = False) -> None:
+    """No debt outstanding, and at least ``amount`` coins available."""
+    _check_no_debt(accounts, field)
+    if amount > accounts[K.COINS].balance:
+        message = (
+            _("The member has %(balance)s coins available.")
+            if by_staff
+            else _("You have %(balance)s coins available.")
+        )
+        balance = format_twd(accounts[K.COINS].balance).replace("NT$", "")
+        raise WalletError(message % {"balance": balance}, field)
+
+
 def request_conversion(member, coins, *, idempotency_key: str = "") -> Conversion:
     """A member asks to turn coins into credit; the coins are reserved until staff decide.
 
@@ -278,25 +298,16 @@ def request_conversion(member, coins, *, idempotency_key: str = "") -> Conversio
         raise WalletError(_("Too few coins to make one dollar of credit."), "coins")
     with transaction.atomic():
         accounts = ledger.lock_member_accounts(member.pk, [K.COINS, K.COINS_RESERVED, K.DEBT])
-        if idempotency_key:
-            previous = Conversion.objects.filter(
-                member=member, idempotency_key=idempotency_key
-            ).first()
-            if previous is not None:
-                return previous
+        previous = _earlier_request(Conversion, member, idempotency_key)
+        if previous is not None:
+            return previous
         if Conversion.objects.filter(member=member, status=Conversion.Status.PENDING).exists():
             raise WalletError(
                 _("A conversion is already waiting for review; wait for it or cancel it first."),
                 "coins",
                 status=409,
             )
-        _check_no_debt(accounts, "coins")
-        if coins > accounts[K.COINS].balance:
-            raise WalletError(
-                _("You have %(balance)s coins available.")
-                % {"balance": format_twd(accounts[K.COINS].balance).replace("NT$", "")},
-                "coins",
-            )
+        _check_spendable(accounts, coins, "coins")
         conversion = Conversion.objects.create(
             member=member,
             coins=coins,
@@ -423,19 +434,10 @@ def convert_coins(member, coins, *, actor, idempotency_key: str = "") -> Convers
         raise WalletError(_("Too few coins to make one dollar of credit."), "coins")
     with transaction.atomic():
         accounts = ledger.lock_member_accounts(member.pk, [K.COINS, K.CREDIT, K.DEBT])
-        if idempotency_key:
-            previous = Conversion.objects.filter(
-                member=member, idempotency_key=idempotency_key
-            ).first()
-            if previous is not None:
-                return previous
-        _check_no_debt(accounts, "coins")
-        if coins > accounts[K.COINS].balance:
-            raise WalletError(
-                _("The member has %(balance)s coins available.")
-                % {"balance": format_twd(accounts[K.COINS].balance).replace("NT$", "")},
-                "coins",
-            )
+        previous = _earlier_request(Conversion, member, idempotency_key)
+        if previous is not None:
+            return previous
+        _check_spendable(accounts, coins, "coins", by_staff=True)
         conversion = Conversion.objects.create(
             member=member,
             coins=coins,
@@ -499,19 +501,10 @@ def request_withdrawal(
     fee = withdrawal_fee(amount, settings)
     with transaction.atomic():
         accounts = ledger.lock_member_accounts(member.pk, [K.COINS, K.COINS_RESERVED, K.DEBT])
-        if idempotency_key:
-            previous = Withdrawal.objects.filter(
-                member=member, idempotency_key=idempotency_key
-            ).first()
-            if previous is not None:
-                return previous
-        _check_no_debt(accounts, "amount")
-        if amount > accounts[K.COINS].balance:
-            raise WalletError(
-                _("You have %(balance)s coins available.")
-                % {"balance": format_twd(accounts[K.COINS].balance).replace("NT$", "")},
-                "amount",
-            )
+        previous = _earlier_request(Withdrawal, member, idempotency_key)
+        if previous is not None:
+            return previous
+        _check_spendable(accounts, amount, "amount")
         withdrawal = Withdrawal.objects.create(
             member=member,
             amount=amount,
