@@ -173,6 +173,9 @@ class DepthOut(Schema):
     top_commission_level: int | None
 
 
+SALES_FLAG = "false: structure and counts only (fast on huge downlines)."
+
+
 class FunnelOut(Schema):
     clicks: int
     signups: int
@@ -276,9 +279,25 @@ def _staff(request) -> Viewer:
     return viewer
 
 
-def _period(start, end, preset):
+class DateParams(Schema):
+    """The report's days, as on the pages: both days included, in the shop's time zone."""
+
+    start: str | None = Field(None, description="First day, YYYY-MM-DD.")
+    end: str | None = Field(None, description="Last day, YYYY-MM-DD.")
+    preset: str = Field(
+        "", description="today, 7d, 30d, this_month, last_month or this_year (instead of dates)."
+    )
+
+
+class NodePageParams(Schema):
+    offset: int = Field(0, ge=0, le=10**9)
+    limit: int = Field(selectors.CHILDREN_PAGE, ge=1, le=200)
+    sales: bool = Field(True, description=SALES_FLAG)
+
+
+def _period(dates: DateParams):
     try:
-        return parse_range(start, end, preset)
+        return parse_range(dates.start, dates.end, dates.preset)
     except RangeError as exc:
         raise ApiError(400, _("Invalid date range."), exc.errors) from None
 
@@ -343,15 +362,11 @@ def _crumbs(viewer: Viewer, node: ReferralNode | None) -> list[dict]:
 def member_node(
     request,
     member_id: int,
-    start: str | None = None,
-    end: str | None = None,
-    preset: str = "",
-    sales: bool = Query(
-        True, description="false: structure and counts only (fast on huge downlines)."
-    ),
+    dates: Query[DateParams],
+    sales: bool = Query(True, description=SALES_FLAG),
 ):
     viewer = _viewer(request)
-    period = _period(start, end, preset)
+    period = _period(dates)
     member, node = _member(viewer, member_id)
     fig = selectors.member_figures(member, node, period, with_sales=sales)
     return {
@@ -369,19 +384,15 @@ def member_node(
 def member_children(
     request,
     member_id: int,
-    start: str | None = None,
-    end: str | None = None,
-    preset: str = "",
-    offset: int = Query(0, ge=0, le=10**9),
-    limit: int = Query(selectors.CHILDREN_PAGE, ge=1, le=200),
-    sales: bool = Query(
-        True, description="false: structure and counts only (fast on huge downlines)."
-    ),
+    dates: Query[DateParams],
+    nodes: Query[NodePageParams],
 ):
     viewer = _viewer(request)
-    period = _period(start, end, preset)
+    period = _period(dates)
     _member_obj, node = _member(viewer, member_id)
-    page = selectors.children_page(node, period, offset=offset, limit=limit, with_sales=sales)
+    page = selectors.children_page(
+        node, period, offset=nodes.offset, limit=nodes.limit, with_sales=nodes.sales
+    )
     return {
         "period": _period_out(period),
         "parent_id": member_id,
@@ -398,18 +409,14 @@ def member_children(
 )
 def sources(
     request,
-    start: str | None = None,
-    end: str | None = None,
-    preset: str = "",
-    offset: int = Query(0, ge=0, le=10**9),
-    limit: int = Query(selectors.CHILDREN_PAGE, ge=1, le=200),
-    sales: bool = Query(
-        True, description="false: structure and counts only (fast on huge downlines)."
-    ),
+    dates: Query[DateParams],
+    nodes: Query[NodePageParams],
 ):
     viewer = _staff(request)
-    period = _period(start, end, preset)
-    page = selectors.sources_page(period, offset=offset, limit=limit, with_sales=sales)
+    period = _period(dates)
+    page = selectors.sources_page(
+        period, offset=nodes.offset, limit=nodes.limit, with_sales=nodes.sales
+    )
     return {
         "period": _period_out(period),
         "parent_id": None,
@@ -461,11 +468,9 @@ def _level_row(row) -> dict:
     response={200: LevelsOut, **ERRORS},
     summary="Per-level figures (levels 1-20 and deeper) of a member for a date range",
 )
-def member_levels(
-    request, member_id: int, start: str | None = None, end: str | None = None, preset: str = ""
-):
+def member_levels(request, member_id: int, dates: Query[DateParams]):
     viewer = _viewer(request)
-    period = _period(start, end, preset)
+    period = _period(dates)
     member, node = _member(viewer, member_id)
     report = selectors.level_figures(member.pk, node, period)
     return {
@@ -490,14 +495,12 @@ def member_levels(
 def member_downline(
     request,
     member_id: int,
-    start: str | None = None,
-    end: str | None = None,
-    preset: str = "",
+    dates: Query[DateParams],
     page: int = Query(1, ge=1, le=10**6),
     size: int = Query(50, ge=1, le=500),
 ):
     viewer = _viewer(request)
-    period = _period(start, end, preset)
+    period = _period(dates)
     member, node = _member(viewer, member_id)
     rows, total = selectors.downline_page(node, period, page=page, size=size)
     return {
@@ -533,15 +536,13 @@ def member_downline(
 def leaderboards(
     request,
     metric: str,
-    start: str | None = None,
-    end: str | None = None,
-    preset: str = "",
+    dates: Query[DateParams],
     limit: int = Query(selectors.LEADERBOARD_LIMIT, ge=1, le=500),
 ):
     _staff(request)
     if metric not in Metric.values:
         raise ApiError(404, _("Unknown metric."), {"metric": [", ".join(Metric.values)]})
-    period = _period(start, end, preset)
+    period = _period(dates)
     rows = selectors.leaderboard(metric, period, limit=limit)
     return {
         "metric": metric,
@@ -576,9 +577,9 @@ def _depth_row(r) -> dict:
     response={200: DepthOut, **ERRORS},
     summary="Staff: which level contributes most (組織深度分析)",
 )
-def depth(request, start: str | None = None, end: str | None = None, preset: str = ""):
+def depth(request, dates: Query[DateParams]):
     _staff(request)
-    period = _period(start, end, preset)
+    period = _period(dates)
     report = selectors.depth_analysis(period)
     return {
         "period": _period_out(period),
@@ -628,15 +629,13 @@ def campaign(request, campaign_id: int):
 @router.get("/utm", response={200: UtmOut, **ERRORS}, summary="Staff: UTM report (i追蹤分析表)")
 def utm(
     request,
-    start: str | None = None,
-    end: str | None = None,
-    preset: str = "",
+    dates: Query[DateParams],
     by: str = Query("all", description="source, source_medium or all"),
 ):
     _staff(request)
     if by not in selectors.UTM_DIMENSIONS:
         raise ApiError(400, _("Invalid grouping."), {"by": [", ".join(selectors.UTM_DIMENSIONS)]})
-    period = _period(start, end, preset)
+    period = _period(dates)
     rows, total = selectors.utm_report(period, by)
     return {
         "period": _period_out(period),
