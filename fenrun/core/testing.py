@@ -1,9 +1,13 @@
 """Factories shared by every app's tests."""
 
+import os
+import threading
 from decimal import Decimal
 
 import factory
+import pytest
 from django.contrib.auth import get_user_model
+from django.db import close_old_connections, connection
 
 from fenrun.catalog.models import Category, Product
 from fenrun.orders.models import ShippingMethod
@@ -68,3 +72,51 @@ def home_recipient(**overrides) -> Recipient:
     )
     data.update(overrides)
     return Recipient(**data)
+
+
+# -- concurrency on PostgreSQL -----------------------------------------------------------------
+
+POSTGRES_ONLY = [
+    pytest.mark.postgres,
+    pytest.mark.skipif(
+        not os.environ.get("DATABASE_URL", "").startswith("postgres"),
+        reason="needs PostgreSQL's row locks; runs in the PostgreSQL pass",
+    ),
+]
+
+
+def run_at_once(count: int, work, *, timeout: float = 120) -> list:
+    """Run ``work(i)`` for i in 0..count-1, each in a thread of its own, all released together
+    by a barrier: what simultaneous requests do to the database.
+
+    Returns each call's result, or the exception it raised, in order. Each thread closes its
+    own database connection; a thread still running after ``timeout`` seconds fails the test.
+    """
+    barrier = threading.Barrier(count)
+    results: list = [None] * count
+
+    def target(i):
+        try:
+            barrier.wait()
+            results[i] = work(i)
+        except Exception as exc:  # handed to the test, which asserts on it
+            results[i] = exc
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=target, args=(i,)) for i in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout)
+    assert not any(thread.is_alive() for thread in threads), "a thread is stuck"
+    close_old_connections()
+    return results
+
+
+def run_all_at_once(jobs, *, timeout: float = 120) -> list:
+    """``run_at_once`` for a list of callables; fails the test if any of them raised."""
+    results = run_at_once(len(jobs), lambda i: jobs[i](), timeout=timeout)
+    errors = [r for r in results if isinstance(r, Exception)]
+    assert not errors, errors
+    return results

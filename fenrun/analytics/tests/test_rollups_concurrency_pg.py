@@ -1,16 +1,14 @@
 """Payments of buyers who share uplines, at once, while the tree moves (PostgreSQL: real row
 locks, real threads): no deadlock, and the roll-ups equal a rebuild afterwards."""
 
-import os
-import threading
 from decimal import Decimal
 
 import pytest
-from django.db import connection
 
 from fenrun.analytics import rollups, selectors
 from fenrun.analytics.periods import DateRange, today
 from fenrun.commissions.models import CommissionSettings
+from fenrun.core import testing
 from fenrun.core.testing import ProductFactory, ShippingMethodFactory, UserFactory, home_recipient
 from fenrun.orders.services import change_status, place_order
 from fenrun.orders.status import OrderStatus
@@ -18,38 +16,12 @@ from fenrun.referrals import services as referrals
 from fenrun.referrals.models import ReferralNode
 
 pytestmark = [
-    pytest.mark.postgres,
-    pytest.mark.skipif(
-        not os.environ.get("DATABASE_URL", "").startswith("postgres"),
-        reason="needs PostgreSQL's row locks",
-    ),
+    *testing.POSTGRES_ONLY,
     pytest.mark.django_db(transaction=True),
 ]
 
 THREADS = 8
 ORDERS_PER_THREAD = 4
-
-
-def run_in_threads(jobs):
-    barrier = threading.Barrier(len(jobs))
-    errors = []
-
-    def runner(job):
-        try:
-            barrier.wait()
-            job()
-        except Exception as exc:  # noqa: BLE001 - reported to the test thread below
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=runner, args=(job,)) for job in jobs]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(120)
-    assert not any(t.is_alive() for t in threads), "a thread is stuck"
-    assert not errors, errors
 
 
 def test_concurrent_payments_and_moves_keep_the_rollups_exact():
@@ -101,7 +73,7 @@ def test_concurrent_payments_and_moves_keep_the_rollups_exact():
         for target in (other_top, chain[9], other_top, chain[9]):
             referrals.reassign_sponsor(chain[10], target, actor=staff, reason="race")
 
-    run_in_threads([pay(t) for t in range(THREADS)] + [mover])
+    testing.run_all_at_once([pay(t) for t in range(THREADS)] + [mover])
 
     result = rollups.check()
     assert result.ok, result

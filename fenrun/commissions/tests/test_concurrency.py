@@ -1,52 +1,24 @@
 """Completing one order from 20 threads at once creates one set of commissions (PostgreSQL)."""
 
-import os
-import threading
 from decimal import Decimal
 
 import pytest
-from django.db import connection
 
 from fenrun.commissions import services
 from fenrun.commissions.models import Commission, OrderSettlement
+from fenrun.core import testing
 from fenrun.orders.models import Order
 from fenrun.orders.services import TransitionError, change_status
 from fenrun.orders.status import OrderStatus
 
 from .conftest import make_chain, place, seed_plan
 
-pytestmark = [
-    pytest.mark.postgres,
-    pytest.mark.skipif(
-        not os.environ.get("DATABASE_URL", "").startswith("postgres"),
-        reason="row locks and concurrent transactions need PostgreSQL",
-    ),
-]
+pytestmark = testing.POSTGRES_ONLY
 THREADS = 20
 
 
 def run_at_once(work) -> list:
-    barrier = threading.Barrier(THREADS)
-    outcomes: list = []
-    lock = threading.Lock()
-
-    def target():
-        try:
-            barrier.wait()
-            result = work()
-        except Exception as exc:  # collected and asserted on below
-            result = exc
-        finally:
-            connection.close()
-        with lock:
-            outcomes.append(result)
-
-    threads = [threading.Thread(target=target) for _ in range(THREADS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return outcomes
+    return testing.run_at_once(THREADS, lambda _i: work())
 
 
 def shipped_order():
@@ -100,18 +72,14 @@ def test_overlapping_batches_settle_each_order_once_without_deadlock():
         order = change_status(order, OrderStatus.SHIPPED)
         orders.append(change_status(order, OrderStatus.COMPLETED))
     ids = [o.pk for o in orders]
+
     # Every thread asks for its own rotation of the same orders: the locks are taken in id
     # order whatever the request's order, so nobody waits in a cycle.
-    calls = iter(range(THREADS))
-    lock = threading.Lock()
-
-    def settle():
-        with lock:
-            k = next(calls)
+    def settle(k):
         rotated = ids[k % len(ids) :] + ids[: k % len(ids)]
         return services.settle_orders(rotated[::-1] if k % 2 else rotated)
 
-    outcomes = run_at_once(settle)
+    outcomes = testing.run_at_once(THREADS, settle)
     assert not [o for o in outcomes if isinstance(o, Exception)], outcomes
     assert sum(len(o.created) for o in outcomes) == len(ids)
     assert OrderSettlement.objects.filter(order_id__in=ids).count() == len(ids)

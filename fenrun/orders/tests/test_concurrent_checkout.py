@@ -1,47 +1,19 @@
 """Many buyers, few items, at the same moment: stock never oversells (real PostgreSQL)."""
 
-import os
-import threading
 from decimal import Decimal
 
 import pytest
 from django.db import connection
 
 from fenrun.catalog.models import Product
+from fenrun.core import testing
 from fenrun.core.testing import ProductFactory, ShippingMethodFactory, UserFactory, home_recipient
 from fenrun.orders.models import Order, OrderLine
 from fenrun.orders.services import CheckoutError, place_order
 
-pytestmark = [
-    pytest.mark.postgres,
-    pytest.mark.skipif(
-        not os.environ.get("DATABASE_URL", "").startswith("postgres"),
-        reason="row locks and concurrent transactions need PostgreSQL; runs in the PostgreSQL pass",
-    ),
-]
+pytestmark = testing.POSTGRES_ONLY
 
 BUYERS = 20
-
-
-def _race(worker, count):
-    barrier = threading.Barrier(count)
-    results: list = [None] * count
-
-    def run(i):
-        try:
-            barrier.wait()
-            results[i] = worker(i)
-        except Exception as exc:  # collected and asserted on below
-            results[i] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(60)
-    return results
 
 
 @pytest.mark.django_db(transaction=True)
@@ -60,7 +32,7 @@ def test_last_items_are_sold_once():
             user=buyers[i],
         )
 
-    results = _race(buy, BUYERS)
+    results = testing.run_at_once(BUYERS, buy)
     orders = [r for r in results if isinstance(r, Order)]
     refused = [r for r in results if isinstance(r, CheckoutError)]
     assert len(orders) == 3
@@ -89,7 +61,7 @@ def test_overlapping_carts_neither_deadlock_nor_oversell():
             user=users[i],
         )
 
-    results = _race(buy, 10)
+    results = testing.run_at_once(10, buy)
     assert sum(isinstance(r, Order) for r in results) == 5
     assert all(isinstance(r, (Order, CheckoutError)) for r in results), results
     assert Product.objects.get(pk=a.pk).stock == 0

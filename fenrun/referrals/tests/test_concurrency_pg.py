@@ -1,12 +1,10 @@
 """Concurrent re-assignments never make a cycle (PostgreSQL: real row locks, real threads)."""
 
-import os
 import random
-import threading
 
 import pytest
-from django.db import connection
 
+from fenrun.core import testing
 from fenrun.referrals import services
 from fenrun.referrals.models import ReferralNode
 from fenrun.referrals.services import ReferralError
@@ -15,34 +13,9 @@ from fenrun.referrals.tree import SEGMENT_WIDTH, path_ids
 from .conftest import make_user
 
 pytestmark = [
-    pytest.mark.postgres,
-    pytest.mark.skipif(
-        not os.environ.get("DATABASE_URL", "").startswith("postgres"),
-        reason="needs PostgreSQL's row locks",
-    ),
+    *testing.POSTGRES_ONLY,
     pytest.mark.django_db(transaction=True),
 ]
-
-
-def run_in_threads(jobs):
-    barrier = threading.Barrier(len(jobs))
-    errors = []
-
-    def runner(job):
-        try:
-            barrier.wait()
-            job()
-        except Exception as exc:  # noqa: BLE001 - reported to the test thread below
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=runner, args=(job,)) for job in jobs]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(60)
-    assert not errors, errors
 
 
 def assert_a_consistent_tree():
@@ -82,7 +55,7 @@ def test_crossed_reassignments_cannot_both_win():
         return job
 
     for a, b in pairs:
-        run_in_threads([move(a, b), move(b, a)])
+        testing.run_all_at_once([move(a, b), move(b, a)])
     assert outcomes.count("moved") == len(pairs)
     assert outcomes.count("refused") == len(pairs)
     assert_a_consistent_tree()
@@ -113,7 +86,7 @@ def test_random_concurrent_moves_and_bindings_keep_a_tree():
         for newcomer in newcomers:
             services.bind_sponsor(newcomer, rng.choice(members), via="link")
 
-    run_in_threads([mover(1), mover(2), mover(3), joiner])
+    testing.run_all_at_once([mover(1), mover(2), mover(3), joiner])
     assert_a_consistent_tree()
     assert (
         ReferralNode.objects.filter(

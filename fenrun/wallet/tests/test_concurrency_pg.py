@@ -1,14 +1,12 @@
 """Concurrency on PostgreSQL: real threads, real connections, real row locks."""
 
 import json
-import os
-import threading
 from decimal import Decimal
 
 import pytest
-from django.db import close_old_connections, connection
 from django.test import Client
 
+from fenrun.core import testing
 from fenrun.core.testing import ProductFactory, ShippingMethodFactory, UserFactory, home_recipient
 from fenrun.orders.models import Order
 from fenrun.orders.services import CheckoutError, place_order
@@ -17,36 +15,9 @@ from fenrun.wallet.models import Conversion, Transaction, TransactionKind, Withd
 from fenrun.wallet.tests.conftest import earn, wallet_problems
 
 pytestmark = [
-    pytest.mark.postgres,
-    pytest.mark.skipif(
-        not os.environ.get("DATABASE_URL", "").startswith("postgres"),
-        reason="needs PostgreSQL (row locks); runs in the PostgreSQL pass",
-    ),
+    *testing.POSTGRES_ONLY,
     pytest.mark.django_db(transaction=True),
 ]
-
-
-def run_at_once(n, work):
-    """Run ``work(i)`` in ``n`` threads released together; return results or exceptions."""
-    barrier = threading.Barrier(n)
-    results: list = [None] * n
-
-    def target(i):
-        try:
-            barrier.wait()
-            results[i] = work(i)
-        except Exception as exc:  # collected, then asserted on by the test
-            results[i] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=target, args=(i,)) for i in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    close_old_connections()
-    return results
 
 
 def _grant_credit(member, staff, amount):
@@ -72,7 +43,7 @@ def test_fifty_checkouts_never_spend_more_credit_than_there_is():
             credit_to_use=Decimal("100"),
         )
 
-    results = run_at_once(50, checkout)
+    results = testing.run_at_once(50, checkout)
     placed = [r for r in results if isinstance(r, Order)]
     refused = [r for r in results if isinstance(r, CheckoutError)]
     assert len(placed) == 10, results
@@ -100,7 +71,7 @@ def test_fifty_spends_of_one_balance_on_one_product():
             credit_to_use=Decimal("100"),
         )
 
-    results = run_at_once(50, checkout)
+    results = testing.run_at_once(50, checkout)
     assert sum(isinstance(r, Order) for r in results) == 7
     assert selectors.balances(member).credit == 30
     assert wallet_problems() == []
@@ -109,7 +80,7 @@ def test_fifty_spends_of_one_balance_on_one_product():
 def test_simultaneous_conversion_requests_reserve_once():
     member = UserFactory()
     earn(member, 1000)
-    results = run_at_once(20, lambda i: services.request_conversion(member, 600))
+    results = testing.run_at_once(20, lambda i: services.request_conversion(member, 600))
     made = [r for r in results if isinstance(r, Conversion)]
     assert len(made) == 1, results
     assert all(isinstance(r, services.WalletError) for r in results if r not in made)
@@ -121,7 +92,7 @@ def test_simultaneous_conversion_requests_reserve_once():
 def test_simultaneous_conversions_never_spend_the_same_coin():
     member, staff = UserFactory(), UserFactory(is_staff=True)
     earn(member, 1000)
-    results = run_at_once(20, lambda i: services.convert_coins(member, 150, actor=staff))
+    results = testing.run_at_once(20, lambda i: services.convert_coins(member, 150, actor=staff))
     made = [r for r in results if isinstance(r, Conversion)]
     assert len(made) == 6, results
     b = selectors.balances(member)
@@ -133,7 +104,9 @@ def test_twenty_simultaneous_approvals_of_one_conversion_credit_once():
     member, staff = UserFactory(), UserFactory(is_staff=True)
     earn(member, 1000)
     conversion = services.request_conversion(member, 500)
-    results = run_at_once(20, lambda i: services.approve_conversion(conversion.pk, actor=staff))
+    results = testing.run_at_once(
+        20, lambda i: services.approve_conversion(conversion.pk, actor=staff)
+    )
     assert sum(isinstance(r, Conversion) for r in results) == 1, results
     assert selectors.balances(member).credit == 500
     assert wallet_problems() == []
@@ -145,11 +118,13 @@ def test_twenty_simultaneous_approvals_and_payments_of_one_withdrawal_pay_once()
     withdrawal = services.request_withdrawal(
         member, amount=800, bank_code="812", account_number="1234567890", account_name="王小明"
     )
-    approvals = run_at_once(20, lambda i: services.approve_withdrawal(withdrawal.pk, actor=staff))
+    approvals = testing.run_at_once(
+        20, lambda i: services.approve_withdrawal(withdrawal.pk, actor=staff)
+    )
     assert sum(isinstance(r, Withdrawal) for r in approvals) == 1, approvals
     conflicts = [r for r in approvals if isinstance(r, services.WalletError)]
     assert len(conflicts) == 19 and {c.status for c in conflicts} == {409}
-    payments = run_at_once(
+    payments = testing.run_at_once(
         20,
         lambda i: services.mark_withdrawal_paid(withdrawal.pk, actor=staff, reference=f"R{i}"),
     )
@@ -162,7 +137,7 @@ def test_twenty_simultaneous_approvals_and_payments_of_one_withdrawal_pay_once()
 
 def test_simultaneous_delivery_of_one_release_pays_once():
     member = UserFactory()
-    results = run_at_once(20, lambda i: earn(member, 250, commission_id=777))
+    results = testing.run_at_once(20, lambda i: earn(member, 250, commission_id=777))
     assert not [r for r in results if isinstance(r, Exception)], results
     assert selectors.balances(member).coins == 250
     assert Transaction.objects.filter(kind=TransactionKind.COMMISSION_RELEASE).count() == 1
@@ -191,7 +166,7 @@ def test_same_idempotency_key_sent_at_once_creates_one_withdrawal():
         )
         return response.status_code, response.json()
 
-    results = run_at_once(10, send)
+    results = testing.run_at_once(10, send)
     assert {status for status, _ in results} == {201}, results
     assert len({body["id"] for _, body in results}) == 1
     assert Withdrawal.objects.count() == 1
