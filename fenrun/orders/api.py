@@ -84,10 +84,27 @@ class OrderIn(Strict):
         max_length=254,
         description="The buyer's e-mail; a member's own address when left out.",
     )
-    county: str = Field("", max_length=10)
-    district: str = Field("", max_length=10)
-    street: str = Field("", max_length=120)
-    postal_code: str = Field("", max_length=6)
+    county: str = Field(
+        "",
+        max_length=10,
+        description="Home delivery: one of Taiwan's 22 counties and cities as the post office "
+        "writes them (臺北市, 新北市 ... 連江縣); 台 is accepted and stored as 臺.",
+        examples=["臺北市"],
+    )
+    district: str = Field(
+        "",
+        max_length=10,
+        description="Home delivery: a district (鄉鎮市區) of that county, e.g. 大安區.",
+        examples=["大安區"],
+    )
+    street: str = Field("", max_length=120, description="Home delivery: street and number.")
+    postal_code: str = Field(
+        "",
+        max_length=6,
+        description="Home delivery: 3, 5 or 6 digits, starting with the district's 3-digit "
+        "code (106 for 臺北市大安區). Wrong county, district or code: 422 naming each field.",
+        examples=["106"],
+    )
     cvs_store_name: str = Field("", max_length=60)
     cvs_store_id: str = Field("", max_length=20)
     note: str = Field("", max_length=300)
@@ -346,7 +363,7 @@ def create_order(request, payload: OrderIn):
         if exc.field == "external_ref":
             # Two pushes of the same order raced; the database let one through.
             return _conflict_for_ref(source, payload.external_ref)
-        raise ApiError(422, _("The order cannot be placed."), {exc.field: [str(exc)]}) from None
+        raise ApiError(422, _("The order cannot be placed."), exc.errors) from None
     return Status(201, _detail(order.pk))
 
 

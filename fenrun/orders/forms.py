@@ -9,10 +9,12 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from fenrun.core.validators import TW_MOBILE, TW_POSTAL_CODE, normalize_tw_mobile
+from fenrun.core.validators import TW_MOBILE, normalize_tw_mobile
+from fenrun.orders.addresses import clean_home_address
 from fenrun.orders.models import PaymentMethod, ShippingMethod
 
-# Taiwan's 22 counties and cities; the stored value is the name a courier writes on the label.
+# Taiwan's 22 counties and cities; the stored value is the name a courier writes on the label,
+# spelled as in the postal data (data/tw_postal.json; a test keeps the two lists equal).
 COUNTIES = [
     ("臺北市", _("Taipei City")),
     ("新北市", _("New Taipei City")),
@@ -40,7 +42,10 @@ COUNTIES = [
 
 # The wording of fenrun.core.validators, repeated here so that this app's catalogue translates it.
 MOBILE_MESSAGE = _("Enter a Taiwanese mobile number: 10 digits starting with 09.")
-POSTAL_CODE_MESSAGE = _("Enter a postal code of 3, 5 or 6 digits.")
+
+# The three fields that tw_address.js turns into county → district lists with the postal code
+# filled in; without JavaScript they stay a list and two text boxes, checked on the server.
+ADDRESS_FIELDS = ("county", "district", "postal_code")
 
 
 class ShippingMethodField(forms.ModelChoiceField):
@@ -75,14 +80,18 @@ class CheckoutForm(forms.Form):
         label=_("County / city"),
         choices=[("", _("Choose…")), *COUNTIES],
         required=False,
-        widget=forms.Select(attrs={"autocomplete": "address-level1"}),
+        widget=forms.Select(attrs={"autocomplete": "address-level1", "data-address": "county"}),
     )
     district = forms.CharField(
         label=_("District"),
         max_length=10,
         required=False,
         widget=forms.TextInput(
-            attrs={"autocomplete": "address-level2", "placeholder": _("e.g. 大安區")}
+            attrs={
+                "autocomplete": "address-level2",
+                "placeholder": _("e.g. 大安區"),
+                "data-address": "district",
+            }
         ),
     )
     street = forms.CharField(
@@ -95,7 +104,13 @@ class CheckoutForm(forms.Form):
         label=_("Postal code"),
         max_length=6,
         required=False,
-        widget=forms.TextInput(attrs={"autocomplete": "postal-code", "inputmode": "numeric"}),
+        widget=forms.TextInput(
+            attrs={
+                "autocomplete": "postal-code",
+                "inputmode": "numeric",
+                "data-address": "postal-code",
+            }
+        ),
     )
     cvs_store_name = forms.CharField(
         label=_("Store name"),
@@ -143,9 +158,6 @@ class CheckoutForm(forms.Form):
             raise ValidationError(MOBILE_MESSAGE, code="invalid_phone")
         return phone
 
-    def clean_postal_code(self):
-        return self.cleaned_data["postal_code"].strip()
-
     def clean_cvs_store_id(self):
         return self.cleaned_data["cvs_store_id"].strip().upper()
 
@@ -169,11 +181,20 @@ class CheckoutForm(forms.Form):
         for name, message in required.items():
             if name not in self.errors and not str(cleaned.get(name) or "").strip():
                 self.add_error(name, message)
-        postal_code = cleaned.get("postal_code")
-        if method.kind == ShippingMethod.Kind.HOME and postal_code:
-            if not TW_POSTAL_CODE.match(postal_code):
-                self.add_error("postal_code", ValidationError(POSTAL_CODE_MESSAGE, code="invalid"))
+        if method.kind == ShippingMethod.Kind.HOME:
+            self._clean_address(cleaned)
         if method.kind == ShippingMethod.Kind.CVS and cleaned.get("cvs_store_id"):
             if not cleaned["cvs_store_id"].isalnum():
                 self.add_error("cvs_store_id", _("A store id has only letters and digits."))
         return cleaned
+
+    def _clean_address(self, cleaned):
+        # Fields already refused (empty, not a listed county) keep their first, plainer error.
+        try:
+            values = clean_home_address(*(cleaned.get(name) or "" for name in ADDRESS_FIELDS))
+        except ValidationError as exc:
+            for name, errors in exc.error_dict.items():
+                if name not in self.errors:
+                    self.add_error(name, errors)
+        else:
+            cleaned.update(zip(ADDRESS_FIELDS, values, strict=True))

@@ -13,6 +13,7 @@ from fenrun.catalog.models import Product
 from fenrun.core import events
 from fenrun.core.money import ZERO
 from fenrun.orders import notifications
+from fenrun.orders.addresses import clean_home_address
 from fenrun.orders.models import (
     Order,
     OrderLine,
@@ -27,11 +28,16 @@ NUMBER_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
 
 
 class CheckoutError(ValueError):
-    """A checkout that cannot go through; ``field`` names the input at fault, if any."""
+    """A checkout that cannot go through; ``field`` names the input at fault, if any.
 
-    def __init__(self, message: str, field: str = "__all__"):
+    ``errors`` (field → messages) is set when several inputs are at fault at once, so that an
+    API client can fix them in one go; ``field`` and the message are then the first of them.
+    """
+
+    def __init__(self, message: str, field: str = "__all__", errors=None):
         super().__init__(message)
         self.field = field
+        self.errors: dict[str, list[str]] = errors or {field: [str(message)]}
 
 
 @dataclass(frozen=True)
@@ -65,10 +71,11 @@ def new_atm_reference() -> str:
     return "".join(secrets.choice("0123456789") for _ in range(14))
 
 
-def _validate_recipient(recipient: Recipient, method: ShippingMethod) -> None:
+def _validate_recipient(recipient: Recipient, method: ShippingMethod) -> Recipient:
+    """The recipient as it will be stored (address spelled as in the postal data), or raise."""
     from django.core.exceptions import ValidationError
 
-    from fenrun.core.validators import validate_tw_mobile, validate_tw_postal_code
+    from fenrun.core.validators import validate_tw_mobile
 
     if not recipient.name.strip():
         raise CheckoutError(_("Enter the recipient's name."), "recipient_name")
@@ -83,7 +90,7 @@ def _validate_recipient(recipient: Recipient, method: ShippingMethod) -> None:
             raise CheckoutError(_("Enter the pickup store's name."), "cvs_store_name")
         if not recipient.cvs_store_id.strip().isalnum():
             raise CheckoutError(_("Enter the pickup store's id."), "cvs_store_id")
-        return
+        return recipient
     for field_name, message in (
         ("county", _("Choose a county or city.")),
         ("district", _("Choose a district.")),
@@ -92,9 +99,14 @@ def _validate_recipient(recipient: Recipient, method: ShippingMethod) -> None:
         if not getattr(recipient, field_name).strip():
             raise CheckoutError(message, field_name)
     try:
-        validate_tw_postal_code(recipient.postal_code)
+        county, district, postal_code = clean_home_address(
+            recipient.county, recipient.district, recipient.postal_code
+        )
     except ValidationError as exc:
-        raise CheckoutError(exc.messages[0], "postal_code") from exc
+        errors = exc.message_dict
+        field_name = next(iter(errors))
+        raise CheckoutError(errors[field_name][0], field_name, errors) from exc
+    return replace(recipient, county=county, district=district, postal_code=postal_code)
 
 
 def place_order(
@@ -129,7 +141,7 @@ def place_order(
         if not isinstance(quantity, int) or isinstance(quantity, bool) or quantity <= 0:
             raise CheckoutError(_("Quantities must be whole numbers above zero."), "quantity")
         quantities[product_id] = quantities.get(product_id, 0) + quantity
-    _validate_recipient(recipient, shipping_method)
+    recipient = _validate_recipient(recipient, shipping_method)
 
     with transaction.atomic():
         # Lock in id order so that concurrent checkouts of overlapping carts cannot deadlock.

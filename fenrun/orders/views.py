@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from fenrun.orders.addresses import district_lists
 from fenrun.orders.cart import cart_lines, get_cart, quote_lines
 from fenrun.orders.forms import CheckoutForm
 from fenrun.orders.models import Order, Payment, PaymentMethod, ShippingMethod
@@ -165,6 +166,7 @@ def checkout(request):
             "shipping_methods": methods,
             "selected_method": method,
             "credit_available": credit,
+            "district_lists": district_lists(),
         },
     )
 

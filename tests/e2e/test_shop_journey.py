@@ -1,7 +1,8 @@
 """A member's shopping trip in a real headless Chromium on a phone-sized screen.
 
 Browses the home page, opens a product, adds it to the cart as a guest, logs in at checkout
-(the guest cart follows), pays by ATM transfer with home delivery and finds the order in 我的訂單.
+(the guest cart follows), picks county and district from lists (the postal code fills itself),
+pays by ATM transfer with home delivery and finds the order in 我的訂單.
 """
 
 import io
@@ -106,10 +107,24 @@ def test_member_buys_with_atm_and_finds_the_order(live_server, shop, page):
     expect(page.locator("#grand-total")).to_have_text("NT$1,760")  # free shipping from NT$1,500
 
     page.get_by_label("手機號碼").fill("0912-345-678")
+    # County → district lists; the district fills in the postal code, a new county clears it.
+    district, postal_code = page.get_by_label("鄉鎮市區"), page.get_by_label("郵遞區號")
+    expect(district).to_have_js_property("tagName", "SELECT")
+    expect(district).to_be_disabled()
+    page.get_by_label("縣市").select_option("新北市")
+    district.select_option("板橋區")
+    expect(postal_code).to_have_value("220")
     page.get_by_label("縣市").select_option("臺北市")
-    page.get_by_label("鄉鎮市區").fill("大安區")
+    expect(district).to_have_value("")
+    expect(postal_code).to_have_value("")
+    district.select_option("大安區")
+    expect(postal_code).to_have_value("106")
+    assert district.bounding_box()["width"] <= 390
     page.get_by_label("街道地址").fill("復興南路一段 1 號")
-    page.get_by_label("郵遞區號").fill("106")
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.locator("fieldset[data-tw-address]").screenshot(
+        path=str(ARTIFACTS / "checkout_address.png")
+    )
     page.get_by_label("ATM 轉帳").check()
     page.get_by_role("button", name="確認下單").click()
 
@@ -120,6 +135,7 @@ def test_member_buys_with_atm_and_finds_the_order(live_server, shop, page):
     assert order.grand_total == Decimal("1760")
     assert order.recipient_phone == "0912345678"
     assert order.payment_method == "atm"
+    assert (order.county, order.district, order.postal_code) == ("臺北市", "大安區", "106")
     expect(page.locator("#payment-reference")).to_have_text(order.payment_reference)
     expect(page.locator("#cart-count")).to_have_text("0")
 
@@ -132,5 +148,4 @@ def test_member_buys_with_atm_and_finds_the_order(live_server, shop, page):
     expect(page.locator("h1")).to_contain_text(order.number)
     expect(page.locator("main")).to_contain_text("臺北市大安區復興南路一段 1 號")
 
-    ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "shop_journey.png"), full_page=True)

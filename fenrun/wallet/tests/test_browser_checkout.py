@@ -66,7 +66,7 @@ def test_member_pays_part_of_an_order_with_credit(live_server, transactional_db,
     page.locator("#id_recipient_name").fill("陳小芳")
     page.locator("#id_recipient_phone").fill("0912345678")
     page.locator("#id_county").select_option("臺北市")
-    page.locator("#id_district").fill("大安區")
+    page.locator("#id_district").select_option("大安區")
     page.locator("#id_street").fill("復興南路一段1號")
     page.locator("#id_postal_code").fill("106")
     page.locator("input[name=payment_method][value=atm]").check()
