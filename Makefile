@@ -25,11 +25,15 @@ fenrun/static/vendor/.stamp: node_modules/.stamp scripts/vendor_assets.sh
 
 install: $(VENV)/.stamp fenrun/static/vendor/.stamp
 
-# Browser tests drive Debian's chromium; install it where it is missing.
+# Browser tests drive Debian's chromium (and a CJK font for the screenshots); install them where missing.
 chromium:
 	@test -x $(CHROMIUM) || (command -v apt-get >/dev/null && \
 	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
 	  || echo "chromium missing: install Debian's chromium package")
+	@# Without a CJK font the test screenshots show the Chinese interface as empty boxes.
+	@fc-list :lang=zh-tw 2>/dev/null | grep -q . || (command -v apt-get >/dev/null && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-noto-cjk >/dev/null \
+	  || echo "no CJK font: install Debian's fonts-noto-cjk for readable screenshots")
 
 run: install
 	$(PY) manage.py migrate --noinput -v 0
