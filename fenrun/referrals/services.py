@@ -17,6 +17,7 @@ from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
 
 from fenrun.core import events
+from fenrun.core.clients import client_ip
 from fenrun.core.validators import normalize_tw_mobile
 from fenrun.referrals import codes as code_rules
 from fenrun.referrals.models import (
@@ -307,7 +308,8 @@ def is_crawler(user_agent: str) -> bool:
 
 def client_hash(request, kind: str) -> str:
     if kind == "ip":
-        value = request.META.get("REMOTE_ADDR", "")
+        # Behind nginx every request comes from the proxy: read the client through it.
+        value = client_ip(request)
     else:
         value = request.META.get("HTTP_USER_AGENT", "")
     return salted_hmac(f"fenrun.referrals.{kind}", value).hexdigest()

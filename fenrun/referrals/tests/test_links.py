@@ -167,6 +167,21 @@ def test_guessing_codes_is_rate_limited(client, member):
     assert COOKIE_NAME in response.cookies
 
 
+def test_behind_a_proxy_the_guessing_limit_is_per_visitor(client, member, settings):
+    """Behind nginx every request comes from the proxy's address: one guesser must not lock
+    every visitor out, so the limit follows the address the proxy forwards."""
+    settings.FENRUN_PROXY_COUNT = 1
+    ReferralSettings.objects.update_or_create(pk=1, defaults={"unknown_code_limit": 3})
+    services.forget_settings_cache()
+    proxy = {"REMOTE_ADDR": "127.0.0.1", "HTTP_USER_AGENT": BROWSER}
+    for i in range(3):
+        client.get(f"/r/guess{i:03d}", HTTP_X_FORWARDED_FOR="203.0.113.9", **proxy)
+    blocked = client.get(f"/r/{code_of(member)}", HTTP_X_FORWARDED_FOR="203.0.113.9", **proxy)
+    assert COOKIE_NAME not in blocked.cookies
+    other = client.get(f"/r/{code_of(member)}", HTTP_X_FORWARDED_FOR="198.51.100.7", **proxy)
+    assert COOKIE_NAME in other.cookies
+
+
 def test_own_link_is_not_a_click(client, member):
     client.force_login(member)
     response = client.get(f"/r/{code_of(member)}", HTTP_USER_AGENT=BROWSER)
