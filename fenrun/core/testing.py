@@ -2,6 +2,7 @@
 
 import os
 import threading
+import time
 from decimal import Decimal
 
 import factory
@@ -104,6 +105,7 @@ def run_at_once(count: int, work, *, timeout: float = 120) -> list:
         finally:
             connection.close()
 
+    before = _backends()
     threads = [threading.Thread(target=target, args=(i,)) for i in range(count)]
     for thread in threads:
         thread.start()
@@ -111,7 +113,27 @@ def run_at_once(count: int, work, *, timeout: float = 120) -> list:
         thread.join(timeout)
     assert not any(thread.is_alive() for thread in threads), "a thread is stuck"
     close_old_connections()
+    _wait_for_backends(before)
     return results
+
+
+def _backends() -> int:
+    if connection.vendor != "postgresql":
+        return 0
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()")
+        return cursor.fetchone()[0]
+
+
+def _wait_for_backends(count: int, seconds: float = 10) -> None:
+    """Wait until the server has let go of the threads' connections.
+
+    A closed connection's server process takes a moment to exit; the next test's fifty threads
+    would otherwise meet PostgreSQL's limit of 100 connections ("too many clients already").
+    """
+    deadline = time.monotonic() + seconds
+    while _backends() > count and time.monotonic() < deadline:
+        time.sleep(0.05)
 
 
 def run_all_at_once(jobs, *, timeout: float = 120) -> list:

@@ -46,6 +46,7 @@ def test_fifty_checkouts_never_spend_more_credit_than_there_is():
     results = testing.run_at_once(50, checkout)
     placed = [r for r in results if isinstance(r, Order)]
     refused = [r for r in results if isinstance(r, CheckoutError)]
+    assert not [r for r in results if not isinstance(r, Order | CheckoutError)], results
     assert len(placed) == 10, results
     assert len(refused) == 40
     assert all(e.field == "credit" for e in refused)
