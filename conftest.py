@@ -36,12 +36,3 @@ def is_postgres():
     from django.db import connection
 
     return connection.vendor == "postgresql"
-
-
-@pytest.hookimpl(tryfirst=True)
-def pytest_collection_modifyitems(config, items):
-    # Concurrency tests open dozens of connections each; two at once on two xdist workers would
-    # exceed PostgreSQL's default of 100 connections. One group runs them on one worker in turn.
-    for item in items:
-        if item.get_closest_marker("postgres") and not item.get_closest_marker("xdist_group"):
-            item.add_marker(pytest.mark.xdist_group("postgres-concurrency"))

@@ -77,6 +77,8 @@ def home_recipient(**overrides) -> Recipient:
 
 # -- concurrency on PostgreSQL -----------------------------------------------------------------
 
+# `make test-pg` runs the tests marked postgres in a pass of their own, one after the other:
+# two of them at once would pass PostgreSQL's default of 100 connections.
 POSTGRES_ONLY = [
     pytest.mark.postgres,
     pytest.mark.skipif(

@@ -5,13 +5,6 @@ import pytest
 CHROMIUM = "/usr/bin/chromium"
 
 
-def pytest_configure(config):
-    # pytest-xdist registers this marker, but runs with `-p no:xdist` (and --strict-markers) need it too.
-    config.addinivalue_line(
-        "markers", "xdist_group(name): run in the same xdist worker as its group"
-    )
-
-
 @pytest.fixture
 def chromium(live_server):
     """A headless Chromium for one test (the live server runs beside it)."""
