@@ -489,6 +489,7 @@ def time_payments(repeats: int, sample: int = 40):
 
     from fenrun.analytics import subscribers
     from fenrun.core import events
+    from fenrun.orders.events import OrderStatusChanged
     from fenrun.orders.models import Order
     from fenrun.orders.services import change_status
     from fenrun.orders.status import OrderStatus
@@ -517,11 +518,11 @@ def time_payments(repeats: int, sample: int = 40):
 
     pay_all()  # warm-up
     with_rollups = statistics.median(pay_all() for _ in range(repeats))
-    events.unsubscribe(events.OrderStatusChanged, subscribers.on_order_status_changed)
+    events.unsubscribe(OrderStatusChanged, subscribers.on_order_status_changed)
     try:
         without = statistics.median(pay_all() for _ in range(repeats))
     finally:
-        events.subscribe(events.OrderStatusChanged, subscribers.on_order_status_changed)
+        events.subscribe(OrderStatusChanged, subscribers.on_order_status_changed)
     return with_rollups, without, mean_depth, len(orders)
 
 

@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "fenrun.wallet",
     "fenrun.analytics",
     "fenrun.storefront",
+    "fenrun.shop",
 ]
 
 MIDDLEWARE = [

@@ -1,13 +1,58 @@
-"""Which app listens to which domain event: the one place where apps are wired together.
+"""Which app reacts to what another app does: the one place where apps are wired together.
 
-Orders publish events and know nothing of commissions or the wallet; those subscribe here.
-Handlers run synchronously inside the publisher's database transaction, so money moves
-together with the status change or not at all.
+Publishers know nothing of their subscribers: orders publish their events and accounts call
+their registration and login hooks without importing referrals, commissions or the wallet.
+This module connects them, explicitly: a missing module or handler fails start-up loudly.
+
+Event handlers run synchronously inside the publisher's database transaction, so money moves
+together with the status change or not at all. The order of each list is the order handlers
+run in, and it matters (see the comments); ``tests/test_wiring.py`` pins it.
 """
 
+from fenrun.accounts import hooks as account_hooks
+from fenrun.analytics import subscribers as analytics
+from fenrun.commissions import subscribers as commissions
+from fenrun.commissions.events import CommissionReleased, CommissionReversed
 from fenrun.core import events
+from fenrun.orders import views as order_views
+from fenrun.orders.cart import merge_guest_cart
+from fenrun.orders.events import OrderPlaced, OrderStatusChanged
+from fenrun.referrals import subscribers as referrals
+from fenrun.referrals.events import SubtreeMoved
+from fenrun.referrals.services import bind_at_registration
+from fenrun.wallet import selectors as wallet_selectors
+from fenrun.wallet import subscribers as wallet
+
+SUBSCRIPTIONS = [
+    # Referrals first: the order's attribution (its referrer) must exist before commissions
+    # choose the sponsor's plan for it at placement; the wallet then spends the buyer's credit.
+    (OrderPlaced, referrals.on_order_placed),
+    (OrderPlaced, commissions.on_order_placed),
+    (OrderPlaced, wallet.on_order_placed),
+    # On a status change commissions settle or reverse first, then the wallet returns the
+    # credit of a cancelled or refunded order, then the sales roll-ups follow the status.
+    (OrderStatusChanged, commissions.on_order_status_changed),
+    (OrderStatusChanged, wallet.on_order_status_changed),
+    (OrderStatusChanged, analytics.on_order_status_changed),
+    (CommissionReleased, wallet.on_commission_released),
+    (CommissionReversed, wallet.on_commission_reversed),
+    (SubtreeMoved, analytics.on_subtree_moved),
+]
+
+# A new member is bound to a sponsor in the registration's transaction (it may refuse it).
+REGISTRATION_HOOKS = [bind_at_registration]
+# A guest's cart joins the member's cart at login.
+LOGIN_HOOKS = [merge_guest_cart]
+# The checkout page asks the wallet how much shopping credit the buyer may use.
+CREDIT_PROVIDERS = [wallet_selectors.checkout_credit]
 
 _registered = False
+
+
+def _extend(target: list, items: list) -> None:
+    for item in items:
+        if item not in target:
+            target.append(item)
 
 
 def register_subscribers() -> None:
@@ -15,19 +60,8 @@ def register_subscribers() -> None:
     if _registered:
         return
     _registered = True
-    # Referrals first: the order's attribution (its referrer) must exist before commissions
-    # choose the sponsor's plan for it at placement.
-    for module_path in (
-        "fenrun.referrals.subscribers",
-        "fenrun.commissions.subscribers",
-        "fenrun.wallet.subscribers",
-        "fenrun.analytics.subscribers",
-    ):
-        try:
-            module = __import__(module_path, fromlist=["SUBSCRIPTIONS"])
-        except ModuleNotFoundError as exc:
-            if exc.name != module_path:
-                raise
-            continue
-        for event_type, handler in module.SUBSCRIPTIONS:
-            events.subscribe(event_type, handler)
+    for event_type, handler in SUBSCRIPTIONS:
+        events.subscribe(event_type, handler)
+    _extend(account_hooks.REGISTRATION_HOOKS, REGISTRATION_HOOKS)
+    _extend(account_hooks.LOGIN_HOOKS, LOGIN_HOOKS)
+    _extend(order_views.CREDIT_PROVIDERS, CREDIT_PROVIDERS)

@@ -1,25 +1,25 @@
-"""Extension points of registration: other apps add to these lists, accounts calls them.
+"""Extension points of registration and login: accounts calls them, ``fenrun.wiring`` fills them.
 
-The referrals app appends its sponsor binder to REGISTRATION_HOOKS. A hook is called as
-``hook(request, user, referral_code)`` inside the registration's transaction, right after the
-user is created (``referral_code`` is what the visitor typed, possibly ""). A hook may raise
-django.core.exceptions.ValidationError to refuse the registration: the user is not created and
-the message is shown on the referral code field.
+A registration hook is called as ``hook(request, user, referral_code)`` inside the
+registration's transaction, right after the user is created (``referral_code`` is what the
+visitor typed, possibly ""). It may raise django.core.exceptions.ValidationError to refuse the
+registration: the user is not created and the message is shown on the referral code field.
+
+A login hook is called as ``hook(previous_session_key, user)`` right after a member logs in
+(or registers): the session key is the one the visitor had as a guest, before login rotated it.
 """
 
 from collections.abc import Callable
 
-
-def _bind_referral_sponsor(request, user, referral_code):
-    # Imported on call: accounts must not import referrals at module load.
-    from fenrun.referrals.services import bind_at_registration
-
-    bind_at_registration(request, user, referral_code)
-
-
-REGISTRATION_HOOKS: list[Callable] = [_bind_referral_sponsor]
+REGISTRATION_HOOKS: list[Callable] = []
+LOGIN_HOOKS: list[Callable] = []
 
 
 def after_registration(request, user, referral_code: str) -> None:
     for hook in REGISTRATION_HOOKS:
         hook(request, user, referral_code)
+
+
+def after_login(previous_session_key: str | None, user) -> None:
+    for hook in LOGIN_HOOKS:
+        hook(previous_session_key, user)

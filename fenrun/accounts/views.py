@@ -12,16 +12,15 @@ from django.views.decorators.http import require_http_methods
 
 from fenrun.accounts import limits
 from fenrun.accounts.forms import LoginForm, RegistrationForm
-from fenrun.accounts.hooks import after_registration
-from fenrun.orders.cart import merge_guest_cart
-from fenrun.storefront.views import safe_next
+from fenrun.accounts.hooks import after_login, after_registration
+from fenrun.core.redirects import safe_next
 
 
 def _log_in_keeping_cart(request, user) -> None:
     # login() rotates the session key: remember the guest's key to find their cart afterwards.
     guest_key = request.session.session_key
     login(request, user)
-    merge_guest_cart(guest_key, user)
+    after_login(guest_key, user)
 
 
 @require_http_methods(["GET", "POST"])

@@ -6,7 +6,8 @@ order's status or the sponsor, or not at all.
 """
 
 from fenrun.analytics import rollups
-from fenrun.core.events import OrderStatusChanged, SubtreeMoved
+from fenrun.orders.events import OrderStatusChanged
+from fenrun.referrals.events import SubtreeMoved
 
 
 def on_order_status_changed(event: OrderStatusChanged) -> None:
@@ -17,9 +18,3 @@ def on_subtree_moved(event: SubtreeMoved) -> None:
     rollups.move_subtree(
         event.member_id, event.old_path, event.old_depth, event.new_path, event.new_depth
     )
-
-
-SUBSCRIPTIONS = [
-    (OrderStatusChanged, on_order_status_changed),
-    (SubtreeMoved, on_subtree_moved),
-]

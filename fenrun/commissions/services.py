@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from fenrun.commissions import engine, selectors
+from fenrun.commissions.events import CommissionReleased, CommissionReversed
 from fenrun.commissions.forms import PlanSpec
 from fenrun.commissions.models import (
     Commission,
@@ -299,7 +300,7 @@ def settle_orders(
         )
         for commission in released:
             events.publish(
-                events.CommissionReleased(
+                CommissionReleased(
                     commission_id=commission.pk,
                     payee_id=commission.payee_id,
                     amount=commission.amount,
@@ -356,7 +357,7 @@ def release_due_commissions(*, now: datetime | None = None, batch_size: int = RE
                 raise CommissionError("commissions changed while being released")
             for commission_id, payee_id, amount in rows:
                 events.publish(
-                    events.CommissionReleased(
+                    CommissionReleased(
                         commission_id=commission_id, payee_id=payee_id, amount=amount
                     )
                 )
@@ -388,7 +389,7 @@ def reverse_commissions_for_order(order_id: int, *, now: datetime | None = None)
         )
         for commission_id, payee_id, amount, status in rows:
             events.publish(
-                events.CommissionReversed(
+                CommissionReversed(
                     commission_id=commission_id,
                     payee_id=payee_id,
                     amount=amount,

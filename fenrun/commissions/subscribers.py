@@ -5,8 +5,7 @@ Handlers run inside the order's transaction: if one fails, the status change fai
 
 from fenrun.commissions import services
 from fenrun.commissions.models import CommissionSettings
-from fenrun.core.events import OrderStatusChanged
-from fenrun.orders.services import OrderPlaced
+from fenrun.orders.events import OrderPlaced, OrderStatusChanged
 from fenrun.orders.status import OrderStatus
 
 REVERSING = {OrderStatus.REFUNDED, OrderStatus.RETURNED}
@@ -24,9 +23,3 @@ def on_order_status_changed(event: OrderStatusChanged) -> None:
     elif event.to_status in REVERSING:
         # completed → returned/refunded, or returned → refunded (then nothing is left to reverse).
         services.reverse_commissions_for_order(event.order_id)
-
-
-SUBSCRIPTIONS = [
-    (OrderPlaced, on_order_placed),
-    (OrderStatusChanged, on_order_status_changed),
-]

@@ -1,29 +1,54 @@
-"""Uniform 4xx answers for the API: {"detail": message, "errors": {field: [reasons]}}."""
+"""Uniform error answers for the API: {"detail": message, "code": code, "errors": {field: [...]}}.
+
+Every refusal travels as a ``DomainError`` (see ``fenrun.core.errors``) or one of Django's and
+Ninja's own exceptions; each has one handler here, so an operation never catches to re-word.
+"""
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
+from django.utils.translation import gettext as _
+from ninja import Schema
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
+from fenrun.core.errors import DomainError
 
-class ApiError(Exception):
-    def __init__(self, status: int, detail: str, errors: dict | None = None):
-        super().__init__(detail)
-        self.status = status
-        self.detail = detail
-        self.errors = errors or {}
+
+class ErrorOut(Schema):
+    """The body of every 4xx answer."""
+
+    detail: str
+    code: str = "invalid"
+    errors: dict[str, list[str]] = {}
+
+
+class ApiError(DomainError):
+    """An answer decided in the API layer itself (a bad header, an unknown slug)."""
+
+    def __init__(self, status: int, detail: str, errors: dict | None = None, code: str = ""):
+        super().__init__(
+            detail,
+            errors=errors or {},
+            status=status,
+            code=code or _CODES.get(status, "invalid"),
+        )
+        self.detail = self.message
+
+
+_CODES = {401: "unauthenticated", 403: "forbidden", 404: "not_found", 409: "conflict"}
 
 
 def install_error_handlers(api) -> None:
-    def respond(request, status, detail, errors=None):
-        body = {"detail": str(detail)}
+    def respond(request, status, detail, errors=None, code=None):
+        body = {"detail": str(detail), "code": code or _CODES.get(status, "invalid")}
         if errors:
             body["errors"] = errors
         return api.create_response(request, body, status=status)
 
-    @api.exception_handler(ApiError)
-    def _api_error(request, exc):
-        return respond(request, exc.status, exc.detail, exc.errors)
+    @api.exception_handler(DomainError)
+    def _domain_error(request, exc):
+        errors = {k: v for k, v in exc.errors.items() if v} if exc.errors else None
+        return respond(request, exc.status, exc.message, errors, exc.code)
 
     @api.exception_handler(NinjaValidationError)
     def _invalid(request, exc):
@@ -33,24 +58,24 @@ def install_error_handlers(api) -> None:
                 str(p) for p in err.get("loc", []) if p not in ("body", "payload", "query", "path")
             ]
             errors.setdefault(".".join(loc) or "__all__", []).append(err.get("msg", "invalid"))
-        return respond(request, 422, "Invalid input.", errors)
+        return respond(request, 422, _("Invalid input."), errors)
 
     @api.exception_handler(ValidationError)
     def _django_invalid(request, exc):
         errors = exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}
-        return respond(request, 422, "Invalid input.", errors)
+        return respond(request, 422, _("Invalid input."), errors)
 
     @api.exception_handler(Http404)
     def _not_found(request, exc):
-        return respond(request, 404, "Not found.")
+        return respond(request, 404, _("Not found."))
 
     @api.exception_handler(PermissionDenied)
     def _forbidden(request, exc):
-        return respond(request, 403, str(exc) or "Forbidden.")
+        return respond(request, 403, str(exc) or _("You may not do this."))
 
     @api.exception_handler(AuthenticationError)
     def _unauthenticated(request, exc):
-        return respond(request, 401, "Authentication required.")
+        return respond(request, 401, _("Authentication required."))
 
     @api.exception_handler(HttpError)
     def _http_error(request, exc):

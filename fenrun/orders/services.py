@@ -1,7 +1,7 @@
 """Order use cases: placing an order and moving it through its status machine."""
 
 import secrets
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
@@ -14,6 +14,7 @@ from fenrun.core import events
 from fenrun.core.money import ZERO
 from fenrun.orders import notifications
 from fenrun.orders.addresses import clean_home_address
+from fenrun.orders.events import OrderPlaced, OrderStatusChanged
 from fenrun.orders.models import (
     Order,
     OrderLine,
@@ -38,12 +39,6 @@ class CheckoutError(ValueError):
         super().__init__(message)
         self.field = field
         self.errors: dict[str, list[str]] = errors or {field: [str(message)]}
-
-
-@dataclass(frozen=True)
-class OrderPlaced:
-    order_id: int
-    context: dict = field(default_factory=dict)
 
 
 @dataclass
@@ -282,7 +277,7 @@ def change_status(order: Order, target: str, *, actor=None, note: str = "") -> O
             order=locked, from_status=current, to_status=target, actor=actor, note=note[:300]
         )
         events.publish(
-            events.OrderStatusChanged(
+            OrderStatusChanged(
                 order_id=locked.pk,
                 from_status=current,
                 to_status=target,
@@ -296,7 +291,6 @@ def change_status(order: Order, target: str, *, actor=None, note: str = "") -> O
 
 __all__ = [
     "CheckoutError",
-    "OrderPlaced",
     "Recipient",
     "TransitionError",
     "change_status",

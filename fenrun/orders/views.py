@@ -28,9 +28,9 @@ from fenrun.orders.status import OrderStatus
 SESSION_ORDERS = "fenrun_placed_orders"
 SESSION_ORDERS_KEPT = 20
 
-# The wallet app appends a callable (request, quote) -> Decimal: the most shopping credit this
-# buyer may spend on this order, already capped by the shop's rules. With none, checkout offers
-# no credit. The first provider answers.
+# ``fenrun.wiring`` appends the wallet's callable (request, quote) -> Decimal: the most shopping
+# credit this buyer may spend on this order, already capped by the shop's rules. With none,
+# checkout offers no credit. The first provider answers.
 CREDIT_PROVIDERS: list[Callable[..., Decimal]] = []
 
 

@@ -20,6 +20,7 @@ from fenrun.core import events
 from fenrun.core.clients import client_ip
 from fenrun.core.validators import normalize_tw_mobile
 from fenrun.referrals import codes as code_rules
+from fenrun.referrals.events import SubtreeMoved
 from fenrun.referrals.models import (
     Campaign,
     Click,
@@ -172,7 +173,7 @@ def _move(node: ReferralNode, new_sponsor: ReferralNode | None) -> None:
     node.sponsor_id = new_sponsor.pk if new_sponsor else None
     if new_path != old_path:
         events.publish(
-            events.SubtreeMoved(
+            SubtreeMoved(
                 member_id=node.pk,
                 old_path=old_path,
                 old_depth=old_depth,

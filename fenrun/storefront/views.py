@@ -10,11 +10,11 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.templatetags.static import static
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from fenrun.catalog.models import Product
+from fenrun.core.redirects import safe_next
 from fenrun.orders.cart import (
     CartError,
     add_to_cart,
@@ -31,15 +31,6 @@ from fenrun.storefront import selectors
 PAGE_SIZE = 24
 ORDERS_PAGE_SIZE = 10
 MAX_QUERY_LENGTH = 100
-
-
-def safe_next(request, default: str) -> str:
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return target
-    return default
 
 
 def _page(request, queryset, size=PAGE_SIZE):

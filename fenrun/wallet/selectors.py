@@ -245,3 +245,8 @@ def ledger_rows(*, date_from: date | None = None, date_to: date | None = None):
     if date_to:
         qs = qs.filter(created_at__lt=_day_start(date_to) + timezone.timedelta(days=1))
     return qs.iterator(chunk_size=2000)
+
+
+def checkout_credit(request, quote) -> Decimal:
+    """The checkout page's answer to "how much credit may this buyer use on this order?"."""
+    return usable_credit(request.user, quote.goods_total - quote.discount_total, quote.shipping_fee)

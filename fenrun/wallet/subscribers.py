@@ -4,8 +4,8 @@ They run inside the publisher's transaction: if the wallet refuses (e.g. not eno
 the order or commission change is rolled back with it.
 """
 
-from fenrun.core import events
-from fenrun.orders.services import OrderPlaced
+from fenrun.commissions.events import CommissionReleased, CommissionReversed
+from fenrun.orders.events import OrderPlaced, OrderStatusChanged
 from fenrun.orders.status import OrderStatus
 from fenrun.wallet import services
 
@@ -13,13 +13,13 @@ from fenrun.wallet import services
 CREDIT_RETURNING = frozenset({OrderStatus.CANCELLED, OrderStatus.REFUNDED})
 
 
-def on_commission_released(event: events.CommissionReleased) -> None:
+def on_commission_released(event: CommissionReleased) -> None:
     services.record_commission_release(
         commission_id=event.commission_id, payee_id=event.payee_id, amount=event.amount
     )
 
 
-def on_commission_reversed(event: events.CommissionReversed) -> None:
+def on_commission_reversed(event: CommissionReversed) -> None:
     services.record_commission_reversal(
         commission_id=event.commission_id,
         payee_id=event.payee_id,
@@ -32,14 +32,6 @@ def on_order_placed(event: OrderPlaced) -> None:
     services.spend_credit_for_order(event.order_id)
 
 
-def on_order_status_changed(event: events.OrderStatusChanged) -> None:
+def on_order_status_changed(event: OrderStatusChanged) -> None:
     if event.to_status in CREDIT_RETURNING:
         services.refund_credit_for_order(event.order_id, actor_id=event.actor_id)
-
-
-SUBSCRIPTIONS = [
-    (events.CommissionReleased, on_commission_released),
-    (events.CommissionReversed, on_commission_reversed),
-    (OrderPlaced, on_order_placed),
-    (events.OrderStatusChanged, on_order_status_changed),
-]

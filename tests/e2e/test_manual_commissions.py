@@ -12,9 +12,9 @@ PASSWORD = "pass-word-123"
 
 @pytest.fixture
 def completed_orders(transactional_db):
+    from fenrun.accounts.tests.factories import UserFactory
     from fenrun.commissions import services
     from fenrun.commissions.tests.conftest import complete, make_chain, place, seed_plan
-    from fenrun.core.testing import UserFactory
 
     services.update_settings(automatic=False, hold_days=7)
     seed_plan()

@@ -16,10 +16,10 @@ PASSWORD = "pass-word-123"
 def organisation(transactional_db):
     from django.utils import timezone
 
+    from fenrun.accounts.tests.factories import UserFactory
     from fenrun.analytics.models import Metric, TagRule
     from fenrun.analytics.services import recompute_member_tags
     from fenrun.analytics.tests.builders import build_tree, make_order
-    from fenrun.core.testing import UserFactory
 
     # 0 林源頭 → 1 王小明, 2 李大華, 3 張美玲; 1 → 4 陳小華, 5 黃阿寶; 4 → 6 吳家豪 → 7, 8
     users = build_tree([None, 0, 0, 0, 1, 1, 4, 6, 6])

@@ -26,13 +26,10 @@ def _photo() -> SimpleUploadedFile:
 
 @pytest.fixture
 def shop(transactional_db):
+    from fenrun.accounts.tests.factories import UserFactory
     from fenrun.catalog.models import ProductImage
-    from fenrun.core.testing import (
-        CategoryFactory,
-        ProductFactory,
-        ShippingMethodFactory,
-        UserFactory,
-    )
+    from fenrun.catalog.tests.factories import CategoryFactory, ProductFactory
+    from fenrun.orders.tests.factories import ShippingMethodFactory
 
     tea = CategoryFactory(name="茶葉", slug="tea")
     product = ProductFactory(

@@ -6,7 +6,8 @@ from django.core import mail
 from django.urls import reverse
 
 from fenrun.accounts import hooks
-from fenrun.core.testing import ProductFactory, UserFactory
+from fenrun.accounts.tests.factories import UserFactory
+from fenrun.catalog.tests.factories import ProductFactory
 from fenrun.orders.models import Cart, CartLine
 
 pytestmark = pytest.mark.django_db

@@ -3,7 +3,7 @@ from django.test import Client
 from django.urls import reverse
 
 from fenrun.accounts.models import MemberGroup, User
-from fenrun.core.testing import UserFactory
+from fenrun.accounts.tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 

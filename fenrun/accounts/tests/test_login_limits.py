@@ -9,7 +9,7 @@ from django.test import RequestFactory
 from django.urls import reverse
 
 from fenrun.accounts import limits
-from fenrun.core.testing import UserFactory
+from fenrun.accounts.tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -20,8 +20,8 @@ from fenrun.commissions.models import (
     OrderSettlement,
     PlanVersion,
 )
-from fenrun.core.testing import ShippingMethodFactory
 from fenrun.orders.models import Order, OrderLine
+from fenrun.orders.tests.factories import ShippingMethodFactory
 from fenrun.referrals.models import ReferralNode
 from fenrun.referrals.tree import segment
 

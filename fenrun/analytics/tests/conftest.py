@@ -4,8 +4,8 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
+from fenrun.accounts.tests.factories import UserFactory
 from fenrun.analytics.tests.builders import build_tree, make_commission, make_order
-from fenrun.core.testing import UserFactory
 
 
 class Org:

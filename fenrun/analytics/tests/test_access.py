@@ -55,7 +55,7 @@ def test_member_asking_outside_their_downline_gets_403_and_nothing_else(
     assert response.status_code == 403
     text = response.content.decode()
     assert target.name not in text and target.email not in text and target.phone not in text
-    assert set(response.json()) <= {"detail", "errors"}
+    assert set(response.json()) <= {"detail", "code", "errors"}
 
 
 def test_unknown_member_is_404(member_client, staff_client):

@@ -5,13 +5,15 @@ from decimal import Decimal
 
 import pytest
 
+from fenrun.accounts.tests.factories import UserFactory
 from fenrun.analytics import rollups, selectors
 from fenrun.analytics.periods import DateRange, today
+from fenrun.catalog.tests.factories import ProductFactory
 from fenrun.commissions.models import CommissionSettings
 from fenrun.core import testing
-from fenrun.core.testing import ProductFactory, ShippingMethodFactory, UserFactory, home_recipient
 from fenrun.orders.services import change_status, place_order
 from fenrun.orders.status import OrderStatus
+from fenrun.orders.tests.factories import ShippingMethodFactory, home_recipient
 from fenrun.referrals import services as referrals
 from fenrun.referrals.models import ReferralNode
 

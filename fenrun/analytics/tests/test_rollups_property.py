@@ -20,6 +20,7 @@ from django.db import transaction
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from fenrun.accounts.tests.factories import UserFactory
 from fenrun.analytics import rollups, selectors
 from fenrun.analytics.models import DownlineSalesDay, Metric, SalesMonth
 from fenrun.analytics.periods import DateRange, day_start
@@ -29,11 +30,12 @@ from fenrun.analytics.tests.test_figures_property import (
     check_levels,
     check_metrics,
 )
+from fenrun.catalog.tests.factories import ProductFactory
 from fenrun.commissions.models import CommissionSettings
-from fenrun.core.testing import ProductFactory, ShippingMethodFactory, UserFactory, home_recipient
 from fenrun.orders.models import Order
 from fenrun.orders.services import change_status, place_order
 from fenrun.orders.status import allowed_targets
+from fenrun.orders.tests.factories import ShippingMethodFactory, home_recipient
 from fenrun.referrals import services as referrals
 from fenrun.referrals.models import ReferralNode
 from fenrun.referrals.services import ReferralError

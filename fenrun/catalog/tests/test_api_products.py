@@ -7,7 +7,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from fenrun.catalog.models import ProductImage
-from fenrun.core.testing import CategoryFactory, ProductFactory
+from fenrun.catalog.tests.factories import CategoryFactory, ProductFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -4,12 +4,14 @@ from decimal import Decimal
 
 import pytest
 
+from fenrun.accounts.tests.factories import UserFactory
+from fenrun.catalog.tests.factories import ProductFactory
 from fenrun.commissions import engine, services
 from fenrun.commissions.forms import PlanSpec
 from fenrun.commissions.models import CommissionSettings
-from fenrun.core.testing import ProductFactory, ShippingMethodFactory, UserFactory, home_recipient
 from fenrun.orders.services import change_status, place_order
 from fenrun.orders.status import OrderStatus
+from fenrun.orders.tests.factories import ShippingMethodFactory, home_recipient
 
 D = Decimal
 

@@ -5,9 +5,10 @@ from decimal import Decimal
 
 import pytest
 
+from fenrun.accounts.tests.factories import UserFactory
+from fenrun.catalog.tests.factories import ProductFactory
 from fenrun.commissions.models import Commission, CommissionPlan, PlanVersion
 from fenrun.core.auth import issue_integrator_token
-from fenrun.core.testing import ProductFactory, UserFactory
 
 from .conftest import complete, make_chain, place, seed_plan
 

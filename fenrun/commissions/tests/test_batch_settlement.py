@@ -10,10 +10,10 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from fenrun.accounts.tests.factories import UserFactory
 from fenrun.commissions import services
 from fenrun.commissions.forms import PlanSpec
 from fenrun.commissions.models import Commission, CommissionPlan, OrderSettlement
-from fenrun.core.testing import UserFactory
 from fenrun.orders.services import change_status
 from fenrun.orders.status import OrderStatus
 from fenrun.wallet.selectors import balances

@@ -5,9 +5,10 @@ from io import StringIO
 
 import pytest
 
+from fenrun.accounts.tests.factories import UserFactory
+from fenrun.catalog.tests.factories import CategoryFactory, ProductFactory
 from fenrun.commissions import demo
 from fenrun.commissions.models import Commission, CommissionPlan, OrderSettlement
-from fenrun.core.testing import CategoryFactory, ProductFactory, UserFactory
 from fenrun.orders.models import Order
 
 from .conftest import complete, make_chain, place

@@ -5,9 +5,10 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
+from fenrun.accounts.tests.factories import UserFactory
+from fenrun.catalog.tests.factories import ProductFactory
 from fenrun.commissions.models import Commission, CommissionPlan, PlanVersion
 from fenrun.commissions.services import update_settings
-from fenrun.core.testing import ProductFactory, UserFactory
 
 from .conftest import complete, make_chain, make_plan, place, seed_plan
 

@@ -7,6 +7,8 @@ from django.db import IntegrityError, transaction
 from django.utils import translation
 
 from fenrun.accounts.models import MemberGroup
+from fenrun.accounts.tests.factories import UserFactory
+from fenrun.catalog.tests.factories import CategoryFactory, ProductFactory
 from fenrun.commissions import services
 from fenrun.commissions.forms import PlanForm
 from fenrun.commissions.models import (
@@ -18,7 +20,6 @@ from fenrun.commissions.models import (
     PlanRate,
     PlanVersion,
 )
-from fenrun.core.testing import CategoryFactory, ProductFactory, UserFactory
 
 from .conftest import complete, make_chain, make_plan, place
 

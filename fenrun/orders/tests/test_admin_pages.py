@@ -8,10 +8,12 @@ from django.test import Client
 from django.urls import reverse
 
 from fenrun.accounts.models import MemberGroup
+from fenrun.accounts.tests.factories import UserFactory
 from fenrun.catalog.models import ProductImage
+from fenrun.catalog.tests.factories import ProductFactory
 from fenrun.core.auth import issue_integrator_token
-from fenrun.core.testing import ProductFactory, ShippingMethodFactory, UserFactory, home_recipient
 from fenrun.orders.services import place_order
+from fenrun.orders.tests.factories import ShippingMethodFactory, home_recipient
 
 pytestmark = pytest.mark.django_db
 

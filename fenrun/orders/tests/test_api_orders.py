@@ -7,14 +7,17 @@ from django.contrib.auth.models import Permission
 from django.core.management import CommandError, call_command
 from django.test import Client
 
+from fenrun.accounts.tests.factories import UserFactory
 from fenrun.catalog.models import Product
+from fenrun.catalog.tests.factories import ProductFactory
 from fenrun.core import events
 from fenrun.core.auth import hash_key, issue_integrator_token
-from fenrun.core.testing import ProductFactory, ShippingMethodFactory, UserFactory, home_recipient
 from fenrun.orders import api as orders_api
+from fenrun.orders.events import OrderStatusChanged
 from fenrun.orders.models import IntegratorToken, Order, OrderStatusChange
 from fenrun.orders.services import place_order
 from fenrun.orders.status import OrderStatus
+from fenrun.orders.tests.factories import ShippingMethodFactory, home_recipient
 
 pytestmark = pytest.mark.django_db
 
@@ -380,13 +383,13 @@ def test_order_list_paginates(member, member_client):
 def test_staff_move_an_order_and_it_is_recorded(staff_client, staff, member):
     order = make_order(user=member)
     seen = []
-    events.subscribe(events.OrderStatusChanged, seen.append)
+    events.subscribe(OrderStatusChanged, seen.append)
     try:
         response = post(
             staff_client, {"status": "paid", "note": "ATM 812"}, f"{URL}/{order.number}/status"
         )
     finally:
-        events.unsubscribe(events.OrderStatusChanged, seen.append)
+        events.unsubscribe(OrderStatusChanged, seen.append)
     assert response.status_code == 200, response.content
     assert response.json()["status"] == "paid"
     order.refresh_from_db()
@@ -421,11 +424,11 @@ def test_a_subscriber_refusing_the_move_is_409_and_rolls_back(staff_client, memb
     def refuse(event):
         raise ValueError("not enough credit to give back")
 
-    events.subscribe(events.OrderStatusChanged, refuse)
+    events.subscribe(OrderStatusChanged, refuse)
     try:
         response = post(staff_client, {"status": "cancelled"}, f"{URL}/{order.number}/status")
     finally:
-        events.unsubscribe(events.OrderStatusChanged, refuse)
+        events.unsubscribe(OrderStatusChanged, refuse)
     assert response.status_code == 409
     assert "not enough credit" in response.json()["detail"]
     order.refresh_from_db()

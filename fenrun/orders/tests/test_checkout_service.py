@@ -3,8 +3,9 @@ from decimal import Decimal
 import pytest
 from django.db import IntegrityError
 
+from fenrun.accounts.tests.factories import UserFactory
 from fenrun.catalog.models import Product
-from fenrun.core.testing import ProductFactory, ShippingMethodFactory, UserFactory, home_recipient
+from fenrun.catalog.tests.factories import ProductFactory
 from fenrun.orders.cart import (
     CartError,
     add_to_cart,
@@ -14,6 +15,7 @@ from fenrun.orders.cart import (
 )
 from fenrun.orders.models import Cart, Order, OrderLine, ShippingMethod
 from fenrun.orders.services import CheckoutError, place_order
+from fenrun.orders.tests.factories import ShippingMethodFactory, home_recipient
 
 pytestmark = pytest.mark.django_db
 

@@ -5,11 +5,13 @@ from decimal import Decimal
 import pytest
 from django.db import connection
 
+from fenrun.accounts.tests.factories import UserFactory
 from fenrun.catalog.models import Product
+from fenrun.catalog.tests.factories import ProductFactory
 from fenrun.core import testing
-from fenrun.core.testing import ProductFactory, ShippingMethodFactory, UserFactory, home_recipient
 from fenrun.orders.models import Order, OrderLine
 from fenrun.orders.services import CheckoutError, place_order
+from fenrun.orders.tests.factories import ShippingMethodFactory, home_recipient
 
 pytestmark = testing.POSTGRES_ONLY
 

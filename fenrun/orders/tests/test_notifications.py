@@ -11,12 +11,15 @@ from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.utils import translation
 
+from fenrun.accounts.tests.factories import UserFactory
+from fenrun.catalog.tests.factories import ProductFactory
 from fenrun.core import events
-from fenrun.core.testing import ProductFactory, ShippingMethodFactory, UserFactory, home_recipient
 from fenrun.orders import notifications
+from fenrun.orders.events import OrderPlaced
 from fenrun.orders.models import Order, ShippingMethod
-from fenrun.orders.services import OrderPlaced, change_status, place_order
+from fenrun.orders.services import change_status, place_order
 from fenrun.orders.status import OrderStatus
+from fenrun.orders.tests.factories import ShippingMethodFactory, home_recipient
 
 pytestmark = pytest.mark.django_db
 

@@ -2,11 +2,13 @@ from decimal import Decimal
 
 import pytest
 
-from fenrun.core.testing import ProductFactory, ShippingMethodFactory, UserFactory, home_recipient
+from fenrun.accounts.tests.factories import UserFactory
+from fenrun.catalog.tests.factories import ProductFactory
 from fenrun.orders.models import Payment
 from fenrun.orders.payments import CallbackError, TestGateway, record_callback
 from fenrun.orders.services import place_order
 from fenrun.orders.status import OrderStatus
+from fenrun.orders.tests.factories import ShippingMethodFactory, home_recipient
 
 pytestmark = pytest.mark.django_db
 

@@ -2,9 +2,11 @@ from decimal import Decimal
 
 import pytest
 
+from fenrun.accounts.tests.factories import UserFactory
 from fenrun.catalog.models import Product
+from fenrun.catalog.tests.factories import ProductFactory
 from fenrun.core import events
-from fenrun.core.testing import ProductFactory, ShippingMethodFactory, UserFactory, home_recipient
+from fenrun.orders.events import OrderStatusChanged
 from fenrun.orders.models import Order, OrderStatusChange
 from fenrun.orders.services import change_status, place_order
 from fenrun.orders.status import (
@@ -15,6 +17,7 @@ from fenrun.orders.status import (
     allowed_targets,
     check_transition,
 )
+from fenrun.orders.tests.factories import ShippingMethodFactory, home_recipient
 
 ALL = list(OrderStatus.values)
 PAIRS = [(a, b) for a in ALL for b in ALL]
@@ -66,12 +69,12 @@ def test_walk_to_completed_records_every_change_and_publishes_events():
     order, _ = _order()
     seen = []
     handler = seen.append
-    events.subscribe(events.OrderStatusChanged, handler)
+    events.subscribe(OrderStatusChanged, handler)
     try:
         for target in (OrderStatus.PAID, OrderStatus.SHIPPED, OrderStatus.COMPLETED):
             change_status(order, target, actor=staff, note=f"to {target}")
     finally:
-        events.unsubscribe(events.OrderStatusChanged, handler)
+        events.unsubscribe(OrderStatusChanged, handler)
     order.refresh_from_db()
     assert order.status == OrderStatus.COMPLETED
     assert order.paid_at is not None and order.completed_at is not None
@@ -98,12 +101,12 @@ def test_walk_to_completed_records_every_change_and_publishes_events():
 def test_forbidden_change_writes_nothing_and_publishes_nothing():
     order, _ = _order()
     seen = []
-    events.subscribe(events.OrderStatusChanged, seen.append)
+    events.subscribe(OrderStatusChanged, seen.append)
     try:
         with pytest.raises(TransitionError):
             change_status(order, OrderStatus.COMPLETED)
     finally:
-        events.unsubscribe(events.OrderStatusChanged, seen.append)
+        events.unsubscribe(OrderStatusChanged, seen.append)
     assert Order.objects.get(pk=order.pk).status == OrderStatus.PENDING
     assert OrderStatusChange.objects.filter(order=order).count() == 1
     assert seen == []
@@ -126,12 +129,12 @@ def test_a_failing_subscriber_rolls_the_change_back():
     def explode(event):
         raise RuntimeError("subscriber failed")
 
-    events.subscribe(events.OrderStatusChanged, explode)
+    events.subscribe(OrderStatusChanged, explode)
     try:
         with pytest.raises(RuntimeError):
             change_status(order, OrderStatus.PAID)
     finally:
-        events.unsubscribe(events.OrderStatusChanged, explode)
+        events.unsubscribe(OrderStatusChanged, explode)
     order.refresh_from_db()
     assert order.status == OrderStatus.PENDING
     assert not OrderStatusChange.objects.filter(order=order, to_status="paid").exists()

@@ -6,7 +6,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from fenrun.core.testing import ProductFactory
+from fenrun.catalog.tests.factories import ProductFactory
 from fenrun.referrals import services
 from fenrun.referrals.models import Campaign, ReferralNode, SponsorChange
 

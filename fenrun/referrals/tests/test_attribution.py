@@ -5,8 +5,9 @@ from django.contrib.auth import get_user_model
 from django.urls import reverse
 from django.utils import timezone
 
-from fenrun.core.testing import ProductFactory, ShippingMethodFactory, home_recipient
+from fenrun.catalog.tests.factories import ProductFactory
 from fenrun.orders.services import place_order
+from fenrun.orders.tests.factories import ShippingMethodFactory, home_recipient
 from fenrun.referrals import selectors, services
 from fenrun.referrals.models import Campaign, Click, OrderAttribution, ReferralNode
 

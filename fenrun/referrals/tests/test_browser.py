@@ -53,7 +53,8 @@ def test_visitor_follows_a_link_registers_and_becomes_a_referral(
     from django.contrib.auth.models import Permission
     from playwright.sync_api import expect
 
-    from fenrun.core.testing import ProductFactory, UserFactory
+    from fenrun.accounts.tests.factories import UserFactory
+    from fenrun.catalog.tests.factories import ProductFactory
     from fenrun.referrals import services
     from fenrun.referrals.models import ReferralNode
 

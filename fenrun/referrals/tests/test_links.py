@@ -4,7 +4,7 @@ import pytest
 from django.core import signing
 from django.urls import reverse
 
-from fenrun.core.testing import ProductFactory
+from fenrun.catalog.tests.factories import ProductFactory
 from fenrun.referrals import services
 from fenrun.referrals.middleware import COOKIE_NAME, COOKIE_SALT, read_attribution
 from fenrun.referrals.models import Campaign, Click, ReferralCode, ReferralSettings

@@ -2,8 +2,10 @@ from decimal import Decimal
 
 import pytest
 
-from fenrun.core.testing import CategoryFactory, ProductFactory, ShippingMethodFactory, UserFactory
+from fenrun.accounts.tests.factories import UserFactory
+from fenrun.catalog.tests.factories import CategoryFactory, ProductFactory
 from fenrun.orders.models import ShippingMethod
+from fenrun.orders.tests.factories import ShippingMethodFactory
 
 from .helpers import add_image
 

@@ -4,7 +4,7 @@ import pytest
 from django.contrib.messages import get_messages
 from django.urls import reverse
 
-from fenrun.core.testing import ProductFactory
+from fenrun.catalog.tests.factories import ProductFactory
 from fenrun.orders.models import Cart, CartLine
 
 pytestmark = pytest.mark.django_db

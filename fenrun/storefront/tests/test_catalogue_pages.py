@@ -4,7 +4,7 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
-from fenrun.core.testing import CategoryFactory, ProductFactory
+from fenrun.catalog.tests.factories import CategoryFactory, ProductFactory
 
 from .helpers import add_image
 

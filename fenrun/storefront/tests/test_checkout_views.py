@@ -3,8 +3,8 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
+from fenrun.accounts.tests.factories import UserFactory
 from fenrun.catalog.models import Product
-from fenrun.core.testing import UserFactory
 from fenrun.orders import views as order_views
 from fenrun.orders.models import CartLine, Order, Payment
 

@@ -4,10 +4,11 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
-from fenrun.core.testing import ProductFactory, ShippingMethodFactory, home_recipient
+from fenrun.catalog.tests.factories import ProductFactory
 from fenrun.orders.models import Payment
 from fenrun.orders.payments import TestGateway
 from fenrun.orders.services import place_order
+from fenrun.orders.tests.factories import ShippingMethodFactory, home_recipient
 
 pytestmark = pytest.mark.django_db
 

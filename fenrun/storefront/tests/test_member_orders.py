@@ -1,8 +1,10 @@
 import pytest
 from django.urls import reverse
 
-from fenrun.core.testing import ProductFactory, ShippingMethodFactory, UserFactory, home_recipient
+from fenrun.accounts.tests.factories import UserFactory
+from fenrun.catalog.tests.factories import ProductFactory
 from fenrun.orders.services import change_status, place_order
+from fenrun.orders.tests.factories import ShippingMethodFactory, home_recipient
 
 pytestmark = pytest.mark.django_db
 

@@ -3,14 +3,10 @@
 import pytest
 from django.urls import reverse
 
-from fenrun.core.testing import (
-    CategoryFactory,
-    ProductFactory,
-    ShippingMethodFactory,
-    UserFactory,
-    home_recipient,
-)
+from fenrun.accounts.tests.factories import UserFactory
+from fenrun.catalog.tests.factories import CategoryFactory, ProductFactory
 from fenrun.orders.services import place_order
+from fenrun.orders.tests.factories import ShippingMethodFactory, home_recipient
 
 from .helpers import add_image
 

@@ -3,8 +3,9 @@ from decimal import Decimal
 
 import pytest
 
+from fenrun.accounts.tests.factories import UserFactory
+from fenrun.commissions.events import CommissionReleased, CommissionReversed
 from fenrun.core import events
-from fenrun.core.testing import UserFactory
 from fenrun.wallet import permissions, reconcile
 
 _commission_ids = itertools.count(1)
@@ -53,16 +54,14 @@ def earn(member, amount, commission_id=None) -> int:
     """Release a commission to ``member`` the way the commissions app does: by an event."""
     commission_id = commission_id or next(_commission_ids) + 10_000_000
     events.publish(
-        events.CommissionReleased(
-            commission_id=commission_id, payee_id=member.pk, amount=Decimal(amount)
-        )
+        CommissionReleased(commission_id=commission_id, payee_id=member.pk, amount=Decimal(amount))
     )
     return commission_id
 
 
 def reverse(member, commission_id, amount, was_released=True) -> None:
     events.publish(
-        events.CommissionReversed(
+        CommissionReversed(
             commission_id=commission_id,
             payee_id=member.pk,
             amount=Decimal(amount),

@@ -37,8 +37,10 @@ def page(live_server):
 def test_member_pays_part_of_an_order_with_credit(live_server, transactional_db, page):
     from playwright.sync_api import expect
 
-    from fenrun.core.testing import ProductFactory, ShippingMethodFactory, UserFactory
+    from fenrun.accounts.tests.factories import UserFactory
+    from fenrun.catalog.tests.factories import ProductFactory
     from fenrun.orders.models import Order
+    from fenrun.orders.tests.factories import ShippingMethodFactory
     from fenrun.wallet import services
 
     member = UserFactory(email="credit@example.com", name="陳小芳")

@@ -2,11 +2,13 @@ from decimal import Decimal
 
 import pytest
 
+from fenrun.catalog.tests.factories import ProductFactory
 from fenrun.core import events
-from fenrun.core.testing import ProductFactory, ShippingMethodFactory, home_recipient
+from fenrun.orders.events import OrderStatusChanged
 from fenrun.orders.models import Order
 from fenrun.orders.services import CheckoutError, change_status, place_order
 from fenrun.orders.status import OrderStatus
+from fenrun.orders.tests.factories import ShippingMethodFactory, home_recipient
 from fenrun.wallet import selectors, services
 from fenrun.wallet.models import Transaction, TransactionKind, WalletSettings
 from fenrun.wallet.tests.conftest import wallet_problems
@@ -133,7 +135,7 @@ def test_cancelling_or_refunding_returns_the_credit_once(
     assert selectors.balances(member).credit == 300
     # The event delivered again (e.g. a retry) returns nothing more.
     events.publish(
-        events.OrderStatusChanged(
+        OrderStatusChanged(
             order_id=order.pk, from_status="paid", to_status=OrderStatus.REFUNDED, actor_id=None
         )
     )

@@ -6,8 +6,9 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
-from fenrun.core.testing import ProductFactory, ShippingMethodFactory
+from fenrun.catalog.tests.factories import ProductFactory
 from fenrun.orders.models import Order
+from fenrun.orders.tests.factories import ShippingMethodFactory
 from fenrun.wallet import services
 
 FORM = {

@@ -6,10 +6,12 @@ from decimal import Decimal
 import pytest
 from django.test import Client
 
+from fenrun.accounts.tests.factories import UserFactory
+from fenrun.catalog.tests.factories import ProductFactory
 from fenrun.core import testing
-from fenrun.core.testing import ProductFactory, ShippingMethodFactory, UserFactory, home_recipient
 from fenrun.orders.models import Order
 from fenrun.orders.services import CheckoutError, place_order
+from fenrun.orders.tests.factories import ShippingMethodFactory, home_recipient
 from fenrun.wallet import selectors, services
 from fenrun.wallet.models import Conversion, Transaction, TransactionKind, Withdrawal
 from fenrun.wallet.tests.conftest import earn, wallet_problems

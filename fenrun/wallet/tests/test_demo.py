@@ -1,6 +1,6 @@
 from io import StringIO
 
-from fenrun.core.testing import ShippingMethodFactory
+from fenrun.orders.tests.factories import ShippingMethodFactory
 from fenrun.wallet import demo, reconcile
 from fenrun.wallet.models import Adjustment, Conversion, Transaction, Withdrawal
 

@@ -13,9 +13,11 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
-from fenrun.core.testing import ProductFactory, ShippingMethodFactory, UserFactory, home_recipient
+from fenrun.accounts.tests.factories import UserFactory
+from fenrun.catalog.tests.factories import ProductFactory
 from fenrun.orders.services import CheckoutError, change_status, place_order
 from fenrun.orders.status import OrderStatus
+from fenrun.orders.tests.factories import ShippingMethodFactory, home_recipient
 from fenrun.wallet import selectors, services
 from fenrun.wallet.models import Transaction, WalletSettings
 from fenrun.wallet.services import WalletError

@@ -4,8 +4,9 @@ import io
 import pytest
 from django.urls import reverse
 
-from fenrun.core.testing import ProductFactory, ShippingMethodFactory, home_recipient
+from fenrun.catalog.tests.factories import ProductFactory
 from fenrun.orders.services import place_order
+from fenrun.orders.tests.factories import ShippingMethodFactory, home_recipient
 from fenrun.wallet import services
 from fenrun.wallet.models import Adjustment, Conversion, Transaction, Withdrawal
 from fenrun.wallet.tests.conftest import earn

@@ -1,0 +1,13 @@
+"""Where to send a visitor after a form: only back to this site, never to another host."""
+
+from django.utils.http import url_has_allowed_host_and_scheme
+
+
+def safe_next(request, default: str) -> str:
+    """The ``next`` the request asks for, if it points at this site; otherwise ``default``."""
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return default
