@@ -13,3 +13,6 @@ class StaffCapability(models.Model):
         permissions = [(cap.codename, str(text)) for cap, text in DESCRIPTIONS.items()]
         verbose_name = _("staff capability")
         verbose_name_plural = _("staff capabilities")
+
+    def __str__(self):
+        return str(self._meta.verbose_name)
