@@ -17,6 +17,11 @@ class OrderStatus(models.TextChoices):
 
 S = OrderStatus
 
+# The statuses in which an order counts as a sale: paid, or goods on their way (cash on
+# delivery) or received, and not given back. Revenue (營收) everywhere in the shop is the grand
+# total of orders in these statuses.
+SALE_STATUSES: tuple[str, ...] = (S.PAID, S.SHIPPED, S.COMPLETED)
+
 TRANSITIONS: dict[str, frozenset[str]] = {
     S.PENDING: frozenset({S.PAID, S.SHIPPED, S.CANCELLED}),
     S.PAID: frozenset({S.SHIPPED, S.CANCELLED, S.REFUNDED}),
