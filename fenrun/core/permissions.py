@@ -209,8 +209,9 @@ class CapabilityAdminMixin:
     """A ModelAdmin whose view / add / change / delete rights are capabilities.
 
     ``capabilities`` maps "view", "add", "change", "delete" to a capability or a tuple of them
-    (any one suffices); a missing key means nobody but a superuser. "view" defaults to whatever
-    grants "change". ``action_capabilities`` names what each custom action permission needs:
+    (any one suffices; superusers too). A right that is not declared is nobody's, superusers'
+    included: that is how a ledger stays read-only. Whatever grants "change" also grants "view".
+    ``action_capabilities`` names what each custom action permission needs:
     ``@admin.action(permissions=["fulfil"])`` looks up ``action_capabilities["fulfil"]``.
     """
 
@@ -224,12 +225,10 @@ class CapabilityAdminMixin:
         return value if isinstance(value, tuple) else (value,)
 
     def _allowed(self, request, right: str) -> bool:
-        if request.user.is_active and request.user.is_superuser:
-            return True
         caps = self._as_tuple(self.capabilities.get(right))
         if right == "view":
             caps = caps + self._as_tuple(self.capabilities.get("change"))
-        return has_any(request.user, caps)
+        return bool(caps) and has_any(request.user, caps)
 
     def has_view_permission(self, request, obj=None):
         return self._allowed(request, "view")
