@@ -20,7 +20,7 @@ operation that has none.
 from __future__ import annotations
 
 from enum import StrEnum
-from functools import wraps
+from functools import cache, wraps
 
 from django.contrib.admin.views.decorators import staff_member_required
 from django.core.exceptions import PermissionDenied
@@ -138,35 +138,30 @@ def requires(*capabilities: Capability):
 # -- the API ------------------------------------------------------------------------------------
 
 
-def _session_auth_class():
-    # Imported late: core.auth imports Ninja, whose settings need Django configured.
+@cache
+def _staff_auth_class():
+    # Built on first use: core.auth imports Ninja, whose settings need Django configured.
     from fenrun.core.auth import MemberSessionAuth
 
-    return MemberSessionAuth
+    class StaffSessionAuth(MemberSessionAuth):
+        """Ninja auth for a staff operation: a logged-in session with one of the capabilities.
 
+        Nobody logged in: 401. Logged in without the capability: 403, before the body is read.
+        """
 
-class StaffAuth:
-    """Ninja auth for a staff operation: a logged-in session with one of the capabilities.
+        def __init__(self, capabilities: frozenset[Capability]):
+            super().__init__()
+            self.capabilities = capabilities
 
-    Nobody logged in: 401. Logged in without the capability: 403, before the body is read.
-    """
+        def __call__(self, request):
+            user = super().__call__(request)
+            if user is None:
+                return None
+            if not has_any(user, self.capabilities):
+                raise PermissionDenied(_("Your role may not do this."))
+            return user
 
-    def __init__(self, capabilities: frozenset[Capability]):
-        self.capabilities = capabilities
-        self._session = _session_auth_class()()
-        # Ninja documents the scheme from these.
-        self.openapi_type = self._session.openapi_type
-        self.openapi_in = self._session.openapi_in
-        self.openapi_name = self._session.openapi_name
-        self.param_name = self._session.param_name
-
-    def __call__(self, request):
-        user = self._session(request)
-        if user is None:
-            return None
-        if not has_any(user, self.capabilities):
-            raise PermissionDenied(_("Your role may not do this."))
-        return user
+    return StaffSessionAuth
 
 
 def staff_only(*capabilities: Capability, integrators: bool = False) -> dict:
@@ -177,7 +172,7 @@ def staff_only(*capabilities: Capability, integrators: bool = False) -> dict:
     if not capabilities:
         raise ValueError("staff_only() needs at least one capability")
     caps = frozenset(capabilities)
-    auth: list = [StaffAuth(caps)]
+    auth: list = [_staff_auth_class()(caps)]
     if integrators:
         from fenrun.core.auth import IntegratorTokenAuth
 
