@@ -7,7 +7,6 @@ from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponseNotAllowed, HttpResponseRedirect
-from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -15,10 +14,8 @@ from unfold.admin import ModelAdmin, TabularInline
 from unfold.contrib.filters.admin import RangeDateFilter
 from unfold.decorators import display
 
-from fenrun.core.auth import new_key, validate_integrator_name
 from fenrun.core.money import format_twd
 from fenrun.orders.models import (
-    IntegratorToken,
     Order,
     OrderLine,
     OrderStatusChange,
@@ -347,57 +344,4 @@ class OrderAdmin(ModelAdmin):
             apply_status(request, [order], target, note=request.POST.get("note", ""))
         return HttpResponseRedirect(
             reverse("admin:orders_order_change", args=[order.pk], current_app=self.admin_site.name)
-        )
-
-
-class IntegratorTokenForm(forms.ModelForm):
-    class Meta:
-        model = IntegratorToken
-        fields = ("name", "is_active")
-
-    def clean_name(self):
-        name = self.cleaned_data["name"].strip()
-        validate_integrator_name(name)
-        return name
-
-
-@admin.register(IntegratorToken)
-class IntegratorTokenAdmin(ModelAdmin):
-    """Keys are shown once, on the page right after adding; only their hash is stored."""
-
-    form = IntegratorTokenForm
-    list_display = ("name", "prefix", "is_active", "created_at", "last_used_at")
-    list_filter = ("is_active",)
-    search_fields = ("name", "prefix")
-    readonly_fields = ("prefix", "created_at", "last_used_at")
-
-    def get_fields(self, request, obj=None):
-        if obj is None:
-            return ("name", "is_active")
-        return ("name", "prefix", "is_active", "created_at", "last_used_at")
-
-    def get_readonly_fields(self, request, obj=None):
-        # The name is the source stamped on the integrator's orders: renaming would orphan them.
-        return ("name", *self.readonly_fields) if obj else ()
-
-    def save_model(self, request, obj, form, change):
-        if not change:
-            plain, obj.key_hash, obj.prefix = new_key()
-            obj._plain_key = plain
-        super().save_model(request, obj, form, change)
-
-    def response_add(self, request, obj, post_url_continue=None):
-        return TemplateResponse(
-            request,
-            "admin/orders/integratortoken/key_issued.html",
-            {
-                **self.admin_site.each_context(request),
-                "opts": self.opts,
-                "title": gettext("Integrator key for %(name)s") % {"name": obj.name},
-                "token": obj,
-                "key": obj._plain_key,
-                "changelist_url": reverse(
-                    "admin:orders_integratortoken_changelist", current_app=self.admin_site.name
-                ),
-            },
         )

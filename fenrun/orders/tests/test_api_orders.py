@@ -12,9 +12,10 @@ from fenrun.catalog.models import Product
 from fenrun.catalog.tests.factories import ProductFactory
 from fenrun.core import events
 from fenrun.core.auth import hash_key, issue_integrator_token
+from fenrun.core.models import IntegratorToken
 from fenrun.orders import api as orders_api
 from fenrun.orders.events import OrderStatusChanged
-from fenrun.orders.models import IntegratorToken, Order, OrderStatusChange
+from fenrun.orders.models import Order, OrderStatusChange
 from fenrun.orders.services import place_order
 from fenrun.orders.status import OrderStatus
 from fenrun.orders.tests.factories import ShippingMethodFactory, home_recipient
