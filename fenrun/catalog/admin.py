@@ -6,10 +6,19 @@ from unfold.decorators import display
 
 from fenrun.catalog.models import Category, Product, ProductImage
 from fenrun.core.money import format_twd
+from fenrun.core.permissions import Capability, CapabilityAdminMixin
+
+CATALOGUE = {
+    "view": Capability.MANAGE_CATALOGUE,
+    "add": Capability.MANAGE_CATALOGUE,
+    "change": Capability.MANAGE_CATALOGUE,
+    "delete": Capability.MANAGE_CATALOGUE,
+}
 
 
 @admin.register(Category)
-class CategoryAdmin(ModelAdmin):
+class CategoryAdmin(CapabilityAdminMixin, ModelAdmin):
+    capabilities = CATALOGUE
     list_display = ("name", "slug", "parent", "product_count", "sort_order", "is_active")
     list_display_links = ("name",)
     list_editable = ("sort_order", "is_active")
@@ -27,14 +36,16 @@ class CategoryAdmin(ModelAdmin):
         return obj._product_count
 
 
-class ProductImageInline(TabularInline):
+class ProductImageInline(CapabilityAdminMixin, TabularInline):
+    capabilities = CATALOGUE
     model = ProductImage
     extra = 0
     fields = ("image", "alt", "sort_order")
 
 
 @admin.register(Product)
-class ProductAdmin(ModelAdmin):
+class ProductAdmin(CapabilityAdminMixin, ModelAdmin):
+    capabilities = CATALOGUE
     list_display = ("name", "category", "price_display", "stock", "is_active", "updated_at")
     list_display_links = ("name",)
     list_editable = ("stock", "is_active")

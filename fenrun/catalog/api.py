@@ -7,7 +7,8 @@ from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema
 
 from fenrun.catalog import selectors
-from fenrun.core.api_errors import ApiError
+from fenrun.core.api_errors import ApiError, ErrorOut
+from fenrun.core.permissions import public
 
 router = Router(tags=["catalogue"])
 
@@ -77,15 +78,11 @@ class ProductPage(Schema):
     items: list[ProductSummaryOut]
 
 
-class ErrorOut(Schema):
-    detail: str
-    errors: dict[str, list[str]] = {}
-
-
 @router.get(
     "",
     response={200: ProductPage, 404: ErrorOut, 422: ErrorOut},
     summary="List products for sale",
+    **public(),
 )
 def list_products(
     request,
@@ -111,7 +108,12 @@ def list_products(
     }
 
 
-@router.get("/{slug}", response={200: ProductOut, 404: ErrorOut}, summary="One product")
+@router.get(
+    "/{slug}",
+    response={200: ProductOut, 404: ErrorOut},
+    summary="One product",
+    **public(),
+)
 def get_product(request, slug: str):
     product = selectors.active_product(slug)
     if product is None:

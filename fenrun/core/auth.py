@@ -15,6 +15,8 @@ from django.utils.translation import gettext as _
 from ninja.errors import AuthenticationError
 from ninja.security import HttpBearer, SessionAuth
 
+from fenrun.core.models import IntegratorToken
+
 KEY_PREFIX = "fr_"
 # Order sources written by the shop itself (checkout pages, member API, demo data, back office).
 RESERVED_SOURCES = {"web", "api", "demo", "admin", "shop"}
@@ -46,8 +48,6 @@ def validate_integrator_name(name: str) -> None:
 
 def issue_integrator_token(name: str):
     """Create an active token named ``name``; return (token, plain key). The key is not kept."""
-    from fenrun.orders.models import IntegratorToken
-
     validate_integrator_name(name)
     plain, key_hash, prefix = new_key()
     token = IntegratorToken.objects.create(name=name, key_hash=key_hash, prefix=prefix)
@@ -56,8 +56,6 @@ def issue_integrator_token(name: str):
 
 def authenticate_integrator(plain_key: str):
     """The active token whose key this is, or None."""
-    from fenrun.orders.models import IntegratorToken
-
     if not plain_key:
         return None
     token = IntegratorToken.objects.filter(key_hash=hash_key(plain_key), is_active=True).first()
@@ -113,6 +111,4 @@ member_or_integrator = [IntegratorTokenAuth(), MemberSessionAuth()]
 
 
 def is_integrator(auth) -> bool:
-    from fenrun.orders.models import IntegratorToken
-
     return isinstance(auth, IntegratorToken)

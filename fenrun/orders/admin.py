@@ -1,4 +1,9 @@
-"""Back office for orders: read-only money, status moves only through the status machine."""
+"""Back office for orders: read-only money, status moves only through the status machine.
+
+Fulfilment (FULFIL_ORDERS) sees orders and ships them, with the tracking number as the note of
+the move; everything else (editing the recipient, cancelling, refunding, marking paid) is
+MANAGE_ORDERS. Buyers' e-mail addresses need VIEW_CONTACT_DATA.
+"""
 
 import logging
 
@@ -7,7 +12,6 @@ from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponseNotAllowed, HttpResponseRedirect
-from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -15,21 +19,41 @@ from unfold.admin import ModelAdmin, TabularInline
 from unfold.contrib.filters.admin import RangeDateFilter
 from unfold.decorators import display
 
-from fenrun.core.auth import new_key, validate_integrator_name
+from fenrun.core.errors import DomainError
 from fenrun.core.money import format_twd
+from fenrun.core.permissions import Capability, CapabilityAdminMixin, has, has_any
 from fenrun.orders.models import (
-    IntegratorToken,
     Order,
     OrderLine,
     OrderStatusChange,
     Payment,
     ShippingMethod,
 )
-from fenrun.orders.services import TransitionError, change_status
+from fenrun.orders.privacy import mask_email
+from fenrun.orders.services import change_status
 from fenrun.orders.status import OrderStatus, allowed_targets
 
 S = OrderStatus
+C = Capability
 logger = logging.getLogger(__name__)
+
+ORDER_READERS = (C.MANAGE_ORDERS, C.FULFIL_ORDERS)
+CATALOGUE = {
+    "view": C.MANAGE_CATALOGUE,
+    "add": C.MANAGE_CATALOGUE,
+    "change": C.MANAGE_CATALOGUE,
+    "delete": C.MANAGE_CATALOGUE,
+}
+
+
+def capabilities_to_move_to(target: str) -> tuple[Capability, ...]:
+    """Shipping is fulfilment's job; every other move (paid, cancel, refund...) is management's."""
+    return ORDER_READERS if target == S.SHIPPED else (C.MANAGE_ORDERS,)
+
+
+def may_move_to(user, target: str) -> bool:
+    return has_any(user, capabilities_to_move_to(target))
+
 
 # What the button for each target status says (zh-Hant: 標記為已付款, 出貨, 完成, 取消, 退貨, 退款).
 STATUS_ACTION_LABELS = {
@@ -63,8 +87,9 @@ def apply_status(request, orders, target: str, note: str = "") -> tuple[list[str
     for order in orders:
         try:
             change_status(order, target, actor=request.user, note=note[:NOTE_MAX])
-        except TransitionError as exc:
-            refused.append(f"{order.number}: {exc}")
+        except DomainError as exc:
+            # The status machine, or a rule of commissions or the wallet, refused the move.
+            refused.append(f"{order.number}: {exc.message}")
         except Exception as exc:
             # A subscriber (commissions, wallet) refused inside the same transaction, so nothing
             # was written; staff need the reason on the page rather than an error page.
@@ -93,26 +118,28 @@ def _bulk_action(target: str):
 
     action.__name__ = f"mark_{target}"
     action.short_description = STATUS_ACTION_LABELS[target]
-    action.allowed_permissions = ("change",)
+    action.allowed_permissions = ("fulfil",) if target == S.SHIPPED else ("manage",)
     return action
 
 
 @admin.register(ShippingMethod)
-class ShippingMethodAdmin(ModelAdmin):
+class ShippingMethodAdmin(CapabilityAdminMixin, ModelAdmin):
+    capabilities = CATALOGUE
     list_display = ("name", "code", "kind", "fee", "free_threshold", "sort_order", "is_active")
     list_editable = ("fee", "free_threshold", "sort_order", "is_active")
     list_filter = ("kind", "is_active")
     search_fields = ("name", "code")
 
 
-class ReadOnlyInline(TabularInline):
+class ReadOnlyInline(CapabilityAdminMixin, TabularInline):
+    capabilities = {"view": ORDER_READERS}
     extra = 0
     can_delete = False
     show_change_link = False
     hide_title = True
 
     def get_readonly_fields(self, request, obj=None):
-        return self.fields
+        return self.get_fields(request, obj)
 
     def has_add_permission(self, request, obj=None):
         return False
@@ -143,6 +170,19 @@ class OrderStatusChangeInline(ReadOnlyInline):
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("actor")
 
+    def get_fields(self, request, obj=None):
+        # The first change is the buyer's own, so the actor can be a member's e-mail address.
+        if has(request.user, C.VIEW_CONTACT_DATA):
+            return self.fields
+        return tuple("actor_masked" if name == "actor" else name for name in self.fields)
+
+    @display(description=_("by"))
+    def actor_masked(self, obj):
+        actor = obj.actor
+        if actor is None:
+            return "—"
+        return actor.name or mask_email(actor.email)
+
     @display(description=_("from"))
     def from_label(self, obj):
         return S(obj.from_status).label if obj.from_status else "—"
@@ -172,8 +212,20 @@ class PlacedDateFilter(RangeDateFilter):
         return queryset.filter(**lookups)
 
 
+def _masked_fields(fields):
+    # The member link shows their name or address, so it goes with the e-mail address.
+    return tuple(
+        "email_masked" if name == "email" else "member_masked" if name == "user" else name
+        for name in fields
+    )
+
+
 @admin.register(Order)
-class OrderAdmin(ModelAdmin):
+class OrderAdmin(CapabilityAdminMixin, ModelAdmin):
+    # Without "change" a fulfilment user gets the read-only order page; the status panel and
+    # the ship action are theirs through action_capabilities.
+    capabilities = {"view": ORDER_READERS, "change": C.MANAGE_ORDERS}
+    action_capabilities = {"fulfil": ORDER_READERS, "manage": C.MANAGE_ORDERS}
     list_display = (
         "number",
         "member",
@@ -262,8 +314,24 @@ class OrderAdmin(ModelAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         names = [field.name for field in Order._meta.fields]
-        methods = ["status_text", "goods", "discount", "shipping", "credit", "total"]
+        methods = [
+            "status_text",
+            "email_masked",
+            "member_masked",
+            "goods",
+            "discount",
+            "shipping",
+            "credit",
+            "total",
+        ]
         return [name for name in names if name not in self.editable_fields] + methods
+
+    def get_search_fields(self, request):
+        fields = super().get_search_fields(request)
+        if has(request.user, C.VIEW_CONTACT_DATA):
+            return fields
+        # Searching by address would tell whether someone is a buyer.
+        return tuple(f for f in fields if f not in ("email", "user__email"))
 
     def has_add_permission(self, request):
         # Orders come from checkout and the API, which price and take stock.
@@ -275,6 +343,31 @@ class OrderAdmin(ModelAdmin):
     @display(description=_("member"), ordering="user__email")
     def member(self, obj):
         return obj.user or "—"
+
+    @display(description=_("member"), ordering="user__email")
+    def member_masked(self, obj):
+        if obj.user is None:
+            return "—"
+        return obj.user.name or mask_email(obj.user.email)
+
+    @display(description=_("email"))
+    def email_masked(self, obj):
+        return mask_email(obj.email)
+
+    def get_list_display(self, request):
+        names = super().get_list_display(request)
+        if has(request.user, C.VIEW_CONTACT_DATA):
+            return names
+        return tuple("member_masked" if name == "member" else name for name in names)
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if has(request.user, C.VIEW_CONTACT_DATA):
+            return fieldsets
+        return [
+            (title, {**options, "fields": _masked_fields(options["fields"])})
+            for title, options in fieldsets
+        ]
 
     @display(description=_("status"), ordering="status", label=STATUS_COLOURS)
     def status_badge(self, obj):
@@ -321,15 +414,22 @@ class OrderAdmin(ModelAdmin):
         extra_context = dict(extra_context or {})
         order = self.get_object(request, unquote(object_id))
         if order is not None:
-            extra_context["status_actions"] = [
+            targets = allowed_targets(order.status, payment_method=order.payment_method)
+            permitted = [
                 (target, STATUS_ACTION_LABELS[target])
-                for target in allowed_targets(order.status, payment_method=order.payment_method)
+                for target in targets
+                if may_move_to(request.user, target)
+            ]
+            # The panel reads an empty list as "final status": a role with no move here gets
+            # the whole list with the buttons hidden instead.
+            extra_context["status_actions"] = permitted or [
+                (target, STATUS_ACTION_LABELS[target]) for target in targets
             ]
             extra_context["status_url"] = reverse(
                 "admin:orders_order_status", args=[order.pk], current_app=self.admin_site.name
             )
             extra_context["status_colour"] = STATUS_COLOURS[order.status]
-            extra_context["can_change_status"] = self.has_change_permission(request, order)
+            extra_context["can_change_status"] = bool(permitted)
         return super().change_view(request, object_id, form_url, extra_context)
 
     def status_view(self, request, object_id):
@@ -338,66 +438,13 @@ class OrderAdmin(ModelAdmin):
         order = self.get_object(request, unquote(object_id))
         if order is None:
             return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
-        if not self.has_change_permission(request, order):
-            raise PermissionDenied
         target = request.POST.get("target", "")
         if target not in S.values:
             messages.error(request, gettext("Choose a status to move the order to."))
+        elif not may_move_to(request.user, target):
+            raise PermissionDenied
         else:
             apply_status(request, [order], target, note=request.POST.get("note", ""))
         return HttpResponseRedirect(
             reverse("admin:orders_order_change", args=[order.pk], current_app=self.admin_site.name)
-        )
-
-
-class IntegratorTokenForm(forms.ModelForm):
-    class Meta:
-        model = IntegratorToken
-        fields = ("name", "is_active")
-
-    def clean_name(self):
-        name = self.cleaned_data["name"].strip()
-        validate_integrator_name(name)
-        return name
-
-
-@admin.register(IntegratorToken)
-class IntegratorTokenAdmin(ModelAdmin):
-    """Keys are shown once, on the page right after adding; only their hash is stored."""
-
-    form = IntegratorTokenForm
-    list_display = ("name", "prefix", "is_active", "created_at", "last_used_at")
-    list_filter = ("is_active",)
-    search_fields = ("name", "prefix")
-    readonly_fields = ("prefix", "created_at", "last_used_at")
-
-    def get_fields(self, request, obj=None):
-        if obj is None:
-            return ("name", "is_active")
-        return ("name", "prefix", "is_active", "created_at", "last_used_at")
-
-    def get_readonly_fields(self, request, obj=None):
-        # The name is the source stamped on the integrator's orders: renaming would orphan them.
-        return ("name", *self.readonly_fields) if obj else ()
-
-    def save_model(self, request, obj, form, change):
-        if not change:
-            plain, obj.key_hash, obj.prefix = new_key()
-            obj._plain_key = plain
-        super().save_model(request, obj, form, change)
-
-    def response_add(self, request, obj, post_url_continue=None):
-        return TemplateResponse(
-            request,
-            "admin/orders/integratortoken/key_issued.html",
-            {
-                **self.admin_site.each_context(request),
-                "opts": self.opts,
-                "title": gettext("Integrator key for %(name)s") % {"name": obj.name},
-                "token": obj,
-                "key": obj._plain_key,
-                "changelist_url": reverse(
-                    "admin:orders_integratortoken_changelist", current_app=self.admin_site.name
-                ),
-            },
         )

@@ -6,7 +6,12 @@ Who may do what:
 - an integrator (``Authorization: Bearer <key>``) places orders under its own name as the
   order's source, may send the buyer's e-mail and an ``external_ref`` that is imported once,
   and reads the orders of its source;
-- staff (a session with the order permissions) read every order and change statuses.
+- staff with an order capability (MANAGE_ORDERS or FULFIL_ORDERS) read every order; FULFIL_ORDERS
+  may move an order to shipped, every other move needs MANAGE_ORDERS. Staff without
+  VIEW_CONTACT_DATA see buyers' e-mail addresses masked.
+
+Refusals are ``DomainError``s answered by the one handler in ``fenrun.core.api_errors``:
+``{"detail", "code", "errors"}``.
 
 Prices are never taken from the client: the server prices every line. A request that carries
 any field not documented here (``unit_price``, ``grand_total`` ...) is refused with 422, so a
@@ -17,44 +22,38 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Annotated
 
-from django.core.exceptions import ValidationError
-from django.core.validators import validate_email
+from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 from pydantic import ConfigDict
 
 from fenrun.catalog.models import Product
-from fenrun.core.api_errors import ApiError
-from fenrun.core.auth import is_integrator, member_or_integrator
-from fenrun.core.validators import normalize_tw_mobile
+from fenrun.core.api_errors import ApiError, ErrorOut
+from fenrun.core.auth import is_integrator
+from fenrun.core.permissions import Capability, has, has_any, member_only, staff_only
 from fenrun.orders import selectors
 from fenrun.orders.models import Order, PaymentMethod, ShippingMethod
-from fenrun.orders.services import (
-    CheckoutError,
-    Recipient,
-    change_status,
-    place_order,
-)
+from fenrun.orders.privacy import mask_email
+from fenrun.orders.services import Recipient, change_status, place_order
 from fenrun.orders.status import OrderStatus, allowed_targets
 
-router = Router(tags=["orders"], auth=member_or_integrator)
+router = Router(tags=["orders"])
+
+# Who sees every order (and the staff notes in its history).
+ORDER_READERS = (Capability.MANAGE_ORDERS, Capability.FULFIL_ORDERS)
 
 MEMBER_API_SOURCE = "api"
 MAX_QUANTITY = 10_000
 
 
-class ErrorOut(Schema):
-    detail: str
-    errors: dict[str, list[str]] = {}
-
-
 class AlreadyImportedOut(ErrorOut):
-    order_number: str
+    """``code`` "already_imported"; ``errors.order_number`` holds the order it was imported as."""
 
 
 class TransitionRefusedOut(ErrorOut):
-    allowed: list[str]
+    """``code`` "transition_refused" with ``errors.allowed``, the statuses the order may move to;
+    or another code when a rule elsewhere (commissions, wallet) refuses the move."""
 
 
 # -- input -------------------------------------------------------------------------------------
@@ -143,7 +142,7 @@ class StatusChangeOut(Schema):
     @staticmethod
     def resolve_note(obj, context):
         # Staff notes can be internal; the buyer's side sees when, not why.
-        return obj.note if _is_staff(context["request"].auth, "view") else None
+        return obj.note if has_any(context["request"].auth, ORDER_READERS) else None
 
 
 class RecipientOut(Schema):
@@ -156,6 +155,13 @@ class RecipientOut(Schema):
     postal_code: str
     cvs_store_name: str
     cvs_store_id: str
+
+    @staticmethod
+    def resolve_email(obj, context):
+        auth = context["request"].auth
+        if is_integrator(auth) or obj.user_id == auth.pk or has(auth, Capability.VIEW_CONTACT_DATA):
+            return obj.email
+        return mask_email(obj.email)
 
 
 class OrderSummaryOut(Schema):
@@ -219,17 +225,11 @@ class OrderPage(Schema):
 # -- helpers -----------------------------------------------------------------------------------
 
 
-def _is_staff(auth, level: str) -> bool:
-    if auth is None or is_integrator(auth):
-        return False
-    return bool(auth.is_staff and auth.has_perm(f"orders.{level}_order"))
-
-
 def _visible_orders(request):
     auth = request.auth
     if is_integrator(auth):
         return selectors.orders_visible_to(source=auth.name)
-    if _is_staff(auth, "view"):
+    if has_any(auth, ORDER_READERS):
         return selectors.orders_visible_to(everything=True)
     return selectors.orders_visible_to(user=auth)
 
@@ -238,54 +238,21 @@ def _detail(order_id: int) -> Order:
     return selectors.orders_with_details().get(pk=order_id)
 
 
-def _resolve_items(items: list[OrderItemIn]) -> list[tuple[int, int]]:
-    """(product id, quantity) pairs, with a reason per item for unknown or short products."""
+def _resolve_items(items: list[OrderItemIn]) -> list[tuple[int | None, int]]:
+    """(product id, quantity) pairs; None for a reference that names no product.
+
+    Only the translation of slugs to ids happens here: whether a product is for sale and in
+    stock is ``place_order``'s to say, item by item.
+    """
     ids = {item.product for item in items if isinstance(item.product, int)}
     slugs = {item.product for item in items if isinstance(item.product, str)}
-    found = Product.objects.filter(Q(pk__in=ids) | Q(slug__in=slugs), is_active=True)
-    by_id = {p.pk: p for p in found}
-    by_slug = {p.slug: p for p in by_id.values()}
-    errors: dict[str, list[str]] = {}
-    wanted: dict[int, int] = {}
-    resolved = []
-    for index, item in enumerate(items):
-        product = (by_id if isinstance(item.product, int) else by_slug).get(item.product)
-        if product is None:
-            errors[f"items.{index}.product"] = [
-                _("No product for sale is “%(product)s”.") % {"product": item.product}
-            ]
-            continue
-        wanted[product.pk] = wanted.get(product.pk, 0) + item.quantity
-        resolved.append((index, product))
-    for index, product in resolved:
-        if wanted[product.pk] > product.stock:
-            errors[f"items.{index}.quantity"] = [
-                _("Only %(stock)s of %(name)s left.")
-                % {"stock": product.stock, "name": product.name}
-            ]
-    if errors:
-        raise ApiError(422, _("Some items cannot be ordered."), errors)
-    return [(product.pk, items[index].quantity) for index, product in resolved]
-
-
-def _already_imported(source: str, external_ref: str) -> bool:
-    """The cheap check; the unique constraint still decides when two pushes race."""
-    return Order.objects.filter(source=source, external_ref=external_ref).exists()
-
-
-def _conflict_for_ref(source: str, external_ref: str):
-    number = (
-        Order.objects.filter(source=source, external_ref=external_ref)
-        .values_list("number", flat=True)
-        .first()
-    )
-    message = _("This external reference was already imported as order %(number)s.") % {
-        "number": number
-    }
-    return Status(
-        409,
-        {"detail": message, "errors": {"external_ref": [message]}, "order_number": number},
-    )
+    found = Product.objects.filter(Q(pk__in=ids) | Q(slug__in=slugs)).values_list("pk", "slug")
+    by_id = {pk: pk for pk, _slug in found}
+    by_slug = {slug: pk for pk, slug in found}
+    return [
+        ((by_id if isinstance(item.product, int) else by_slug).get(item.product), item.quantity)
+        for item in items
+    ]
 
 
 # -- endpoints ---------------------------------------------------------------------------------
@@ -301,6 +268,7 @@ def _conflict_for_ref(source: str, external_ref: str):
         422: ErrorOut,
     },
     summary="Place an order",
+    **member_only(integrators=True),
 )
 def create_order(request, payload: OrderIn):
     """Place an order at today's prices.
@@ -310,9 +278,7 @@ def create_order(request, payload: OrderIn):
     """
     auth = request.auth
     if is_integrator(auth):
-        user, source, email = None, auth.name, payload.email.strip()
-        if payload.external_ref and _already_imported(source, payload.external_ref):
-            return _conflict_for_ref(source, payload.external_ref)
+        user, source, email = None, auth.name, payload.email
     else:
         if payload.external_ref:
             raise ApiError(
@@ -321,13 +287,6 @@ def create_order(request, payload: OrderIn):
                 {"external_ref": [_("Only integrators can send an external reference.")]},
             )
         user, source, email = auth, MEMBER_API_SOURCE, payload.email.strip() or auth.email
-    if email:
-        try:
-            validate_email(email)
-        except ValidationError:
-            raise ApiError(
-                422, _("Invalid input."), {"email": [_("Enter a valid e-mail address.")]}
-            ) from None
     shipping = ShippingMethod.objects.filter(code=payload.shipping_method, is_active=True).first()
     if shipping is None:
         raise ApiError(
@@ -335,39 +294,37 @@ def create_order(request, payload: OrderIn):
             _("Invalid input."),
             {"shipping_method": [_("No shipping method has this code.")]},
         )
-    items = _resolve_items(payload.items)
     recipient = Recipient(
         name=payload.recipient_name,
-        phone=normalize_tw_mobile(payload.recipient_phone),
+        phone=payload.recipient_phone,
         email=email,
         county=payload.county,
         district=payload.district,
         street=payload.street,
-        postal_code=payload.postal_code.strip(),
+        postal_code=payload.postal_code,
         cvs_store_name=payload.cvs_store_name,
-        cvs_store_id=payload.cvs_store_id.strip(),
+        cvs_store_id=payload.cvs_store_id,
         note=payload.note,
     )
-    try:
-        order = place_order(
-            items=items,
-            recipient=recipient,
-            shipping_method=shipping,
-            payment_method=payload.payment_method.value,
-            user=user,
-            source=source,
-            external_ref=payload.external_ref,
-            context={"attribution": None},
-        )
-    except CheckoutError as exc:
-        if exc.field == "external_ref":
-            # Two pushes of the same order raced; the database let one through.
-            return _conflict_for_ref(source, payload.external_ref)
-        raise ApiError(422, _("The order cannot be placed."), exc.errors) from None
+    order = place_order(
+        items=_resolve_items(payload.items),
+        recipient=recipient,
+        shipping_method=shipping,
+        payment_method=payload.payment_method.value,
+        user=user,
+        source=source,
+        external_ref=payload.external_ref,
+        context={"attribution": None},
+    )
     return Status(201, _detail(order.pk))
 
 
-@router.get("", response={200: OrderPage, 401: ErrorOut, 422: ErrorOut}, summary="List orders")
+@router.get(
+    "",
+    response={200: OrderPage, 401: ErrorOut, 422: ErrorOut},
+    summary="List orders",
+    **member_only(integrators=True),
+)
 def list_orders(
     request,
     status: OrderStatus | None = None,
@@ -387,7 +344,10 @@ def list_orders(
 
 
 @router.get(
-    "/{number}", response={200: OrderOut, 401: ErrorOut, 404: ErrorOut}, summary="One order"
+    "/{number}",
+    response={200: OrderOut, 401: ErrorOut, 404: ErrorOut},
+    summary="One order",
+    **member_only(integrators=True),
 )
 def get_order(request, number: str):
     order_id = _visible_orders(request).filter(number=number).values_list("pk", flat=True).first()
@@ -407,24 +367,19 @@ def get_order(request, number: str):
         422: ErrorOut,
     },
     summary="Change an order's status (staff)",
+    **staff_only(Capability.MANAGE_ORDERS, Capability.FULFIL_ORDERS),
 )
 def set_order_status(request, number: str, payload: StatusIn):
-    """Move an order along its status machine; a move it does not allow answers 409."""
-    if not _is_staff(request.auth, "change"):
-        raise ApiError(403, _("Only staff can change an order's status."))
+    """Move an order along its status machine; a move it does not allow answers 409.
+
+    Shipping needs FULFIL_ORDERS or MANAGE_ORDERS; every other move needs MANAGE_ORDERS.
+    """
+    target = payload.status.value
+    needed = ORDER_READERS if target == OrderStatus.SHIPPED else (Capability.MANAGE_ORDERS,)
+    if not has_any(request.auth, needed):
+        raise PermissionDenied(_("Your role may not move an order to this status."))
     order = Order.objects.filter(number=number).first()
     if order is None:
         raise ApiError(404, _("Not found."), {"number": [_("No such order.")]})
-    try:
-        change_status(order, payload.status.value, actor=request.auth, note=payload.note)
-    except ValueError as exc:
-        # TransitionError, or a domain refusal raised by a subscriber in the same transaction.
-        return Status(
-            409,
-            {
-                "detail": str(exc),
-                "errors": {"status": [str(exc)]},
-                "allowed": allowed_targets(order.status, payment_method=order.payment_method),
-            },
-        )
+    change_status(order, target, actor=request.auth, note=payload.note)
     return _detail(order.pk)

@@ -4,14 +4,17 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from fenrun.catalog.models import Product
+from fenrun.core.errors import DomainError
 from fenrun.orders.models import Cart, CartLine
 from fenrun.orders.pricing import QuoteLine
 
 MAX_LINE_QUANTITY = 999
 
 
-class CartError(ValueError):
-    pass
+class CartError(DomainError):
+    """A quantity or product the cart refuses."""
+
+    code = "cart_refused"
 
 
 def parse_quantity(raw) -> int:
@@ -50,9 +53,12 @@ def _check_product(product: Product, quantity: int) -> None:
         raise CartError(_("%(name)s is no longer for sale.") % {"name": product.name})
     if quantity > product.stock:
         if product.stock == 0:
-            raise CartError(_("%(name)s is sold out.") % {"name": product.name})
+            raise CartError(
+                _("%(name)s is sold out.") % {"name": product.name}, code="out_of_stock"
+            )
         raise CartError(
-            _("Only %(stock)s of %(name)s left.") % {"stock": product.stock, "name": product.name}
+            _("Only %(stock)s of %(name)s left.") % {"stock": product.stock, "name": product.name},
+            code="out_of_stock",
         )
 
 

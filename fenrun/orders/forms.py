@@ -1,17 +1,17 @@
 """The checkout form: who receives the order, where and how it ships, how it is paid.
 
-It never carries a price or a total: those are recomputed on the server from the cart.
+It never carries a price or a total: those are recomputed on the server from the cart. What
+makes a recipient acceptable is decided by ``services.validate_recipient``, the same check the
+API and ``place_order`` use; the form only shows its answer on the fields.
 """
 
 from decimal import Decimal
 
 from django import forms
-from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from fenrun.core.validators import TW_MOBILE, normalize_tw_mobile
-from fenrun.orders.addresses import clean_home_address
 from fenrun.orders.models import PaymentMethod, ShippingMethod
+from fenrun.orders.services import CheckoutError, Recipient, validate_recipient
 
 # Taiwan's 22 counties and cities; the stored value is the name a courier writes on the label,
 # spelled as in the postal data (data/tw_postal.json; a test keeps the two lists equal).
@@ -40,12 +40,18 @@ COUNTIES = [
     ("連江縣", _("Lienchiang County (Matsu)")),
 ]
 
-# The wording of fenrun.core.validators, repeated here so that this app's catalogue translates it.
-MOBILE_MESSAGE = _("Enter a Taiwanese mobile number: 10 digits starting with 09.")
-
-# The three fields that tw_address.js turns into county → district lists with the postal code
-# filled in; without JavaScript they stay a list and two text boxes, checked on the server.
-ADDRESS_FIELDS = ("county", "district", "postal_code")
+# What validate_recipient hands back, by form field.
+RECIPIENT_FIELDS = {
+    "recipient_name": "name",
+    "recipient_phone": "phone",
+    "email": "email",
+    "county": "county",
+    "district": "district",
+    "street": "street",
+    "postal_code": "postal_code",
+    "cvs_store_name": "cvs_store_name",
+    "cvs_store_id": "cvs_store_id",
+}
 
 
 class ShippingMethodField(forms.ModelChoiceField):
@@ -152,49 +158,23 @@ class CheckoutForm(forms.Form):
             self.fields["credit_to_use"].max_value = self.credit_available
             self.fields["credit_to_use"].widget.attrs["max"] = str(self.credit_available)
 
-    def clean_recipient_phone(self):
-        phone = normalize_tw_mobile(self.cleaned_data["recipient_phone"])
-        if not TW_MOBILE.match(phone):
-            raise ValidationError(MOBILE_MESSAGE, code="invalid_phone")
-        return phone
-
-    def clean_cvs_store_id(self):
-        return self.cleaned_data["cvs_store_id"].strip().upper()
-
     def clean(self):
         cleaned = super().clean()
         method = cleaned.get("shipping_method")
         if method is None:
             return cleaned
-        if method.kind == ShippingMethod.Kind.CVS:
-            required = {
-                "cvs_store_name": _("Enter the pickup store's name."),
-                "cvs_store_id": _("Enter the pickup store's id."),
-            }
-        else:
-            required = {
-                "county": _("Choose a county or city."),
-                "district": _("Enter the district."),
-                "street": _("Enter the street address."),
-                "postal_code": _("Enter the postal code."),
-            }
-        for name, message in required.items():
-            if name not in self.errors and not str(cleaned.get(name) or "").strip():
-                self.add_error(name, message)
-        if method.kind == ShippingMethod.Kind.HOME:
-            self._clean_address(cleaned)
-        if method.kind == ShippingMethod.Kind.CVS and cleaned.get("cvs_store_id"):
-            if not cleaned["cvs_store_id"].isalnum():
-                self.add_error("cvs_store_id", _("A store id has only letters and digits."))
-        return cleaned
-
-    def _clean_address(self, cleaned):
-        # Fields already refused (empty, not a listed county) keep their first, plainer error.
+        recipient = Recipient(
+            **{attr: str(cleaned.get(name) or "") for name, attr in RECIPIENT_FIELDS.items()}
+        )
         try:
-            values = clean_home_address(*(cleaned.get(name) or "" for name in ADDRESS_FIELDS))
-        except ValidationError as exc:
-            for name, errors in exc.error_dict.items():
+            recipient = validate_recipient(recipient, method)
+        except CheckoutError as exc:
+            # A field the form already refused (empty, not a listed county) keeps that error.
+            for name, messages in exc.errors.items():
                 if name not in self.errors:
-                    self.add_error(name, errors)
+                    self.add_error(name if name in self.fields else None, messages)
         else:
-            cleaned.update(zip(ADDRESS_FIELDS, values, strict=True))
+            cleaned.update(
+                {name: getattr(recipient, attr) for name, attr in RECIPIENT_FIELDS.items()}
+            )
+        return cleaned

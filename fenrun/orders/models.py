@@ -279,21 +279,3 @@ class Payment(models.Model):
 
     def __str__(self):
         return f"{self.gateway} {self.reference} {self.status}"
-
-
-class IntegratorToken(models.Model):
-    """An API token for a POS or another shop that pushes orders to fenrun."""
-
-    name = models.CharField(_("name"), max_length=40, unique=True)
-    key_hash = models.CharField(max_length=64, unique=True, editable=False)
-    prefix = models.CharField(max_length=8, editable=False)
-    is_active = models.BooleanField(_("active"), default=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    last_used_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        verbose_name = _("integrator token")
-        verbose_name_plural = _("integrator tokens")
-
-    def __str__(self):
-        return f"{self.name} ({self.prefix}…)"

@@ -11,11 +11,13 @@ import json
 import secrets
 from dataclasses import dataclass
 from decimal import Decimal
+from http import HTTPStatus
 
 from django.conf import settings
 from django.db import transaction
 from django.urls import reverse
 
+from fenrun.core.errors import DomainError
 from fenrun.orders.models import Order, Payment
 from fenrun.orders.status import OrderStatus
 
@@ -27,8 +29,11 @@ class CallbackResult:
     amount: Decimal
 
 
-class CallbackError(ValueError):
-    pass
+class CallbackError(DomainError):
+    """A gateway callback that is not genuine or does not match its payment; answered with 400."""
+
+    code = "callback_refused"
+    status = HTTPStatus.BAD_REQUEST
 
 
 class TestGateway:

@@ -3,7 +3,10 @@
 import secrets
 from dataclasses import dataclass, replace
 from decimal import Decimal
+from http import HTTPStatus
 
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -11,7 +14,9 @@ from django.utils.translation import gettext as _
 
 from fenrun.catalog.models import Product
 from fenrun.core import events
+from fenrun.core.errors import DomainError
 from fenrun.core.money import ZERO
+from fenrun.core.validators import normalize_tw_mobile, validate_tw_mobile
 from fenrun.orders import notifications
 from fenrun.orders.addresses import clean_home_address
 from fenrun.orders.events import OrderPlaced, OrderStatusChanged
@@ -28,17 +33,37 @@ from fenrun.orders.status import RESTOCKING, OrderStatus, TransitionError, check
 NUMBER_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
 
 
-class CheckoutError(ValueError):
+class CheckoutError(DomainError):
     """A checkout that cannot go through; ``field`` names the input at fault, if any.
 
-    ``errors`` (field → messages) is set when several inputs are at fault at once, so that an
-    API client can fix them in one go; ``field`` and the message are then the first of them.
+    ``errors`` (field → messages) holds every input at fault at once, so that an API client or
+    the checkout form can fix them in one go; ``field`` and the message are the first of them.
+    Item errors are named ``items.<index>.product`` / ``items.<index>.quantity`` after the
+    position in the ``items`` given to :func:`place_order`.
     """
 
-    def __init__(self, message: str, field: str = "__all__", errors=None):
-        super().__init__(message)
-        self.field = field
-        self.errors: dict[str, list[str]] = errors or {field: [str(message)]}
+    code = "checkout_refused"
+
+    @classmethod
+    def from_errors(cls, errors: dict[str, list[str]], **kwargs) -> "CheckoutError":
+        field = next(iter(errors))
+        return cls(errors[field][0], field, errors, **kwargs)
+
+
+class AlreadyImportedError(CheckoutError):
+    """An integrator pushed an ``external_ref`` it already imported; ``errors`` names the order."""
+
+    code = "already_imported"
+    status = HTTPStatus.CONFLICT
+
+    def __init__(self, number: str):
+        message = _("This external reference was already imported as order %(number)s.") % {
+            "number": number
+        }
+        self.order_number = number
+        super().__init__(
+            message, "external_ref", {"external_ref": [message], "order_number": [number]}
+        )
 
 
 @dataclass
@@ -66,42 +91,89 @@ def new_atm_reference() -> str:
     return "".join(secrets.choice("0123456789") for _ in range(14))
 
 
-def _validate_recipient(recipient: Recipient, method: ShippingMethod) -> Recipient:
-    """The recipient as it will be stored (address spelled as in the postal data), or raise."""
-    from django.core.exceptions import ValidationError
+def validate_recipient(recipient: Recipient, method: ShippingMethod) -> Recipient:
+    """The recipient as it will be stored (phone and address normalised), or a CheckoutError
+    naming every field at fault. The one check of a recipient: the checkout form, the API and
+    ``place_order`` all come here.
 
-    from fenrun.core.validators import validate_tw_mobile
+    A field that cannot be judged because one it depends on is missing gets no second error,
+    so a buyer reads "enter ..." before "wrong ...".
+    """
+    errors: dict[str, list[str]] = {}
+
+    def refuse(field: str, message) -> None:
+        errors.setdefault(field, []).append(str(message))
 
     if not recipient.name.strip():
-        raise CheckoutError(_("Enter the recipient's name."), "recipient_name")
-    if not recipient.phone:
-        raise CheckoutError(_("Enter the recipient's mobile number."), "recipient_phone")
-    try:
-        validate_tw_mobile(recipient.phone)
-    except ValidationError as exc:
-        raise CheckoutError(exc.messages[0], "recipient_phone") from exc
+        refuse("recipient_name", _("Enter the recipient's name."))
+    phone = normalize_tw_mobile(recipient.phone)
+    if not phone:
+        refuse("recipient_phone", _("Enter the recipient's mobile number."))
+    else:
+        try:
+            validate_tw_mobile(phone)
+        except ValidationError as exc:
+            refuse("recipient_phone", exc.messages[0])
+    email = recipient.email.strip()
+    if email:
+        try:
+            validate_email(email)
+        except ValidationError as exc:
+            refuse("email", exc.messages[0])
+    cleaned = replace(recipient, phone=phone, email=email)
     if method.kind == ShippingMethod.Kind.CVS:
+        store_id = recipient.cvs_store_id.strip().upper()
         if not recipient.cvs_store_name.strip():
-            raise CheckoutError(_("Enter the pickup store's name."), "cvs_store_name")
-        if not recipient.cvs_store_id.strip().isalnum():
-            raise CheckoutError(_("Enter the pickup store's id."), "cvs_store_id")
-        return recipient
-    for field_name, message in (
-        ("county", _("Choose a county or city.")),
-        ("district", _("Choose a district.")),
-        ("street", _("Enter the street address.")),
-    ):
-        if not getattr(recipient, field_name).strip():
-            raise CheckoutError(message, field_name)
-    try:
-        county, district, postal_code = clean_home_address(
-            recipient.county, recipient.district, recipient.postal_code
-        )
-    except ValidationError as exc:
-        errors = exc.message_dict
-        field_name = next(iter(errors))
-        raise CheckoutError(errors[field_name][0], field_name, errors) from exc
-    return replace(recipient, county=county, district=district, postal_code=postal_code)
+            refuse("cvs_store_name", _("Enter the pickup store's name."))
+        if not store_id:
+            refuse("cvs_store_id", _("Enter the pickup store's id."))
+        elif not store_id.isalnum():
+            refuse("cvs_store_id", _("A store id has only letters and digits."))
+        cleaned = replace(cleaned, cvs_store_id=store_id)
+    else:
+        for field_name, message in (
+            ("county", _("Choose a county or city.")),
+            ("district", _("Enter the district.")),
+            ("street", _("Enter the street address.")),
+            ("postal_code", _("Enter the postal code.")),
+        ):
+            if not getattr(recipient, field_name).strip():
+                refuse(field_name, message)
+        try:
+            county, district, postal_code = clean_home_address(
+                recipient.county, recipient.district, recipient.postal_code
+            )
+        except ValidationError as exc:
+            for field_name, messages in exc.message_dict.items():
+                if field_name not in errors:
+                    errors[field_name] = list(messages)
+        else:
+            cleaned = replace(cleaned, county=county, district=district, postal_code=postal_code)
+    if errors:
+        raise CheckoutError.from_errors(errors)
+    return cleaned
+
+
+def _item_errors(items, products: dict[int, Product]) -> dict[str, list[str]]:
+    """Per position in ``items``: a product not for sale, or more than is in stock."""
+    wanted: dict[int, int] = {}
+    for product_id, quantity in items:
+        wanted[product_id] = wanted.get(product_id, 0) + quantity
+    errors: dict[str, list[str]] = {}
+    for index, (product_id, _quantity) in enumerate(items):
+        product = products.get(product_id)
+        if product is None:
+            errors[f"items.{index}.product"] = [_("This product is not for sale.")]
+        elif not product.is_active:
+            errors[f"items.{index}.product"] = [
+                _("%(name)s is no longer for sale.") % {"name": product.name}
+            ]
+        elif wanted[product_id] > product.stock:
+            errors[f"items.{index}.quantity"] = [
+                _("Only %(stock)s of %(name)s left.")
+                % {"stock": product.stock, "name": product.name}
+            ]
+    return errors
 
 
 def place_order(
@@ -130,33 +202,48 @@ def place_order(
     if not shipping_method.is_active:
         raise CheckoutError(_("This shipping method is not available."), "shipping_method")
     if not items:
-        raise CheckoutError(_("The cart is empty."))
+        raise CheckoutError(_("The cart is empty."), "items")
     quantities: dict[int, int] = {}
     for product_id, quantity in items:
         if not isinstance(quantity, int) or isinstance(quantity, bool) or quantity <= 0:
             raise CheckoutError(_("Quantities must be whole numbers above zero."), "quantity")
         quantities[product_id] = quantities.get(product_id, 0) + quantity
-    recipient = _validate_recipient(recipient, shipping_method)
+    recipient = validate_recipient(recipient, shipping_method)
+    if external_ref:
+        # The cheap check before taking stock; the unique constraint decides when pushes race.
+        _refuse_if_imported(source, external_ref)
 
     with transaction.atomic():
         # Lock in id order so that concurrent checkouts of overlapping carts cannot deadlock.
         products = {
             p.pk: p
-            for p in Product.objects.select_for_update().filter(pk__in=quantities).order_by("pk")
+            for p in Product.objects.select_for_update()
+            .filter(pk__in=[pk for pk in quantities if pk is not None])
+            .order_by("pk")
         }
+        errors = _item_errors(items, products)
+        if errors:
+            only_stock = all(key.endswith(".quantity") for key in errors)
+            raise CheckoutError.from_errors(
+                errors, code="out_of_stock" if only_stock else "product_unavailable"
+            )
         lines: list[QuoteLine] = []
         for product_id, quantity in quantities.items():
-            product = products.get(product_id)
-            if product is None or not product.is_active:
-                raise CheckoutError(_("A product in the cart is no longer for sale."), "items")
+            product = products[product_id]
             taken = Product.objects.filter(pk=product_id, stock__gte=quantity).update(
                 stock=F("stock") - quantity
             )
             if not taken:
+                index = next(i for i, (pk, _q) in enumerate(items) if pk == product_id)
+                message = _("Only %(stock)s of %(name)s left.") % {
+                    "stock": product.stock,
+                    "name": product.name,
+                }
                 raise CheckoutError(
-                    _("Only %(stock)s of %(name)s left.")
-                    % {"stock": product.stock, "name": product.name},
-                    "items",
+                    message,
+                    f"items.{index}.quantity",
+                    {f"items.{index}.quantity": [message]},
+                    code="out_of_stock",
                 )
             lines.append(
                 QuoteLine(
@@ -236,14 +323,19 @@ def _create_order_row(
             with transaction.atomic():
                 return Order.objects.create(number=new_order_number(), **fields)
         except IntegrityError:
-            if (
-                external_ref
-                and Order.objects.filter(source=source, external_ref=external_ref).exists()
-            ):
-                raise CheckoutError(
-                    _("This external reference was already imported."), "external_ref"
-                ) from None
+            if external_ref:
+                _refuse_if_imported(source, external_ref)
     raise CheckoutError(_("Could not allocate an order number; please try again."))
+
+
+def _refuse_if_imported(source: str, external_ref: str) -> None:
+    number = (
+        Order.objects.filter(source=source, external_ref=external_ref)
+        .values_list("number", flat=True)
+        .first()
+    )
+    if number is not None:
+        raise AlreadyImportedError(number)
 
 
 def change_status(order: Order, target: str, *, actor=None, note: str = "") -> Order:
@@ -290,9 +382,11 @@ def change_status(order: Order, target: str, *, actor=None, note: str = "") -> O
 
 
 __all__ = [
+    "AlreadyImportedError",
     "CheckoutError",
     "Recipient",
     "TransitionError",
     "change_status",
     "place_order",
+    "validate_recipient",
 ]

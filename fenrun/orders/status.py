@@ -4,6 +4,8 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from fenrun.core.errors import ConflictError
+
 
 class OrderStatus(models.TextChoices):
     PENDING = "pending", pgettext_lazy("order status", "Pending")
@@ -42,28 +44,42 @@ RESTOCKING = {
 }
 
 
-class TransitionError(ValueError):
-    pass
+class TransitionError(ConflictError):
+    """A move the status machine refuses; ``errors["allowed"]`` lists where the order may go."""
+
+    code = "transition_refused"
+
+    def __init__(self, message, *, allowed: list[str] | None = None):
+        self.allowed = list(allowed or [])
+        super().__init__(message, "status", {"status": [message], "allowed": self.allowed})
+
+
+def _refusal(current: str, target: str, *, payment_method: str) -> str | None:
+    """Why ``current`` → ``target`` is refused, or None when the machine allows it."""
+    if target not in TRANSITIONS.get(current, ()):
+        return _("An order cannot go from “%(from)s” to “%(to)s”.") % {
+            "from": S(current).label,
+            "to": S(target).label if target in S.values else target,
+        }
+    # Only cash on delivery may ship before it is paid: it is paid at the door.
+    if current == S.PENDING and target == S.SHIPPED and payment_method != "cod":
+        return _("Only cash-on-delivery orders can ship before payment.")
+    return None
 
 
 def check_transition(current: str, target: str, *, payment_method: str) -> None:
-    if target not in TRANSITIONS.get(current, ()):
+    reason = _refusal(current, target, payment_method=payment_method)
+    if reason is not None:
         raise TransitionError(
-            _("An order cannot go from “%(from)s” to “%(to)s”.")
-            % {"from": S(current).label, "to": S(target).label if target in S.values else target}
+            reason, allowed=allowed_targets(current, payment_method=payment_method)
         )
-    # Only cash on delivery may ship before it is paid: it is paid at the door.
-    if current == S.PENDING and target == S.SHIPPED and payment_method != "cod":
-        raise TransitionError(_("Only cash-on-delivery orders can ship before payment."))
 
 
 def allowed_targets(current: str, *, payment_method: str) -> list[str]:
-    targets = []
-    for target in TRANSITIONS.get(current, ()):
-        try:
-            check_transition(current, target, payment_method=payment_method)
-        except TransitionError:
-            continue
-        targets.append(target)
+    targets = [
+        target
+        for target in TRANSITIONS.get(current, ())
+        if _refusal(current, target, payment_method=payment_method) is None
+    ]
     order = list(S.values)
     return sorted(targets, key=order.index)

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from fenrun.core.errors import DomainError, add_to_form
 from fenrun.orders.addresses import district_lists
 from fenrun.orders.cart import cart_lines, get_cart, quote_lines
 from fenrun.orders.forms import CheckoutForm
@@ -115,6 +116,11 @@ def _method_from(raw, methods: list[ShippingMethod]) -> ShippingMethod | None:
 ERROR_FIELDS = {"credit": "credit_to_use"}
 
 
+def _on_form_fields(exc: CheckoutError) -> DomainError:
+    errors = {ERROR_FIELDS.get(field, field): messages for field, messages in exc.errors.items()}
+    return DomainError(exc.message, errors=errors, code=exc.code, status=exc.status)
+
+
 @require_http_methods(["GET", "POST"])
 def checkout(request):
     cart = get_cart(request)
@@ -148,8 +154,7 @@ def checkout(request):
                     credit_to_use=data.get("credit_to_use") or Decimal("0"),
                 )
             except CheckoutError as exc:
-                field = ERROR_FIELDS.get(exc.field, exc.field)
-                form.add_error(field if field in form.fields else None, str(exc))
+                add_to_form(form, _on_form_fields(exc))
             else:
                 remember_order(request, order)
                 if order.payment_method == PaymentMethod.GATEWAY and order.grand_total > 0:
@@ -282,5 +287,5 @@ def test_gateway_callback(request):
     try:
         record_callback(TestGateway(), payload, signature)
     except CallbackError as exc:
-        return HttpResponseBadRequest(str(exc), content_type="text/plain")
+        return HttpResponseBadRequest(exc.message, content_type="text/plain")
     return HttpResponse("OK", content_type="text/plain")

@@ -175,7 +175,7 @@ def cart_add(request):
             raise CartError(_("Quantity must be at least 1."))
         add_to_cart(get_cart(request, create=True), item, raw)
     except CartError as exc:
-        messages.error(request, str(exc))
+        messages.error(request, exc.message)
         return redirect(back)
     messages.success(request, _("%(name)s is in your cart.") % {"name": item.name})
     return redirect(back)
@@ -192,7 +192,7 @@ def cart_update(request):
     try:
         line = set_quantity(current, item, quantity)
     except CartError as exc:
-        messages.error(request, str(exc))
+        messages.error(request, exc.message)
     else:
         if line is None:
             messages.success(

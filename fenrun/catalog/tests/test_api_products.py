@@ -132,3 +132,9 @@ def test_openapi_document_is_json_and_lists_the_paths(client):
 
 def test_interactive_docs_are_served(client):
     assert client.get("/api/v1/docs").status_code == 200
+
+
+def test_the_catalogue_is_declared_public(client):
+    schema = client.get("/api/v1/openapi.json").json()
+    for path in ("/api/v1/products", "/api/v1/products/{slug}"):
+        assert schema["paths"][path]["get"]["x-access"] == ["public"]

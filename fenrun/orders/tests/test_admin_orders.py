@@ -12,9 +12,10 @@ from fenrun.accounts.tests.factories import UserFactory
 from fenrun.catalog.tests.factories import ProductFactory
 from fenrun.core import events
 from fenrun.core.auth import hash_key
+from fenrun.core.models import IntegratorToken
 from fenrun.orders import selectors
 from fenrun.orders.events import OrderStatusChanged
-from fenrun.orders.models import IntegratorToken, OrderStatusChange
+from fenrun.orders.models import OrderStatusChange
 from fenrun.orders.services import change_status, place_order
 from fenrun.orders.status import OrderStatus as S
 from fenrun.orders.tests.factories import ShippingMethodFactory, home_recipient
@@ -324,18 +325,18 @@ def test_list_filters_by_status_and_date_and_searches(staff_client, monkeypatch)
 
 def test_adding_an_integrator_shows_its_key_once(staff_client):
     response = staff_client.post(
-        reverse("admin:orders_integratortoken_add"), {"name": "pos-tainan", "is_active": "on"}
+        reverse("admin:core_integratortoken_add"), {"name": "pos-tainan", "is_active": "on"}
     )
     assert response.status_code == 200
     key = response.context["key"]
     token = IntegratorToken.objects.get(name="pos-tainan")
     assert token.key_hash == hash_key(key) and key in response.content.decode()
-    page = staff_client.get(reverse("admin:orders_integratortoken_change", args=[token.pk]))
+    page = staff_client.get(reverse("admin:core_integratortoken_change", args=[token.pk]))
     assert key not in page.content.decode()
 
 
 def test_an_integrator_cannot_take_the_shops_own_source_name(staff_client):
-    response = staff_client.post(reverse("admin:orders_integratortoken_add"), {"name": "web"})
+    response = staff_client.post(reverse("admin:core_integratortoken_add"), {"name": "web"})
     assert response.status_code == 200
     assert "name" in response.context["adminform"].form.errors
     assert not IntegratorToken.objects.exists()

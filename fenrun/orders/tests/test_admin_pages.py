@@ -24,7 +24,7 @@ def _fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
-SHOP_APPS = {"catalog", "orders", "accounts", "auth"}
+SHOP_APPS = {"catalog", "orders", "core", "accounts", "auth"}
 
 
 @pytest.fixture

@@ -3,7 +3,7 @@ from decimal import Decimal
 from io import StringIO
 
 import pytest
-from django.contrib.auth.models import Permission
+from django.contrib.auth.models import Group, Permission
 from django.core.management import CommandError, call_command
 from django.test import Client
 
@@ -12,10 +12,12 @@ from fenrun.catalog.models import Product
 from fenrun.catalog.tests.factories import ProductFactory
 from fenrun.core import events
 from fenrun.core.auth import hash_key, issue_integrator_token
-from fenrun.orders import api as orders_api
+from fenrun.core.errors import ConflictError
+from fenrun.core.models import IntegratorToken
+from fenrun.orders import services as order_services
 from fenrun.orders.events import OrderStatusChanged
-from fenrun.orders.models import IntegratorToken, Order, OrderStatusChange
-from fenrun.orders.services import place_order
+from fenrun.orders.models import Order, OrderStatusChange
+from fenrun.orders.services import change_status, place_order
 from fenrun.orders.status import OrderStatus
 from fenrun.orders.tests.factories import ShippingMethodFactory, home_recipient
 
@@ -228,7 +230,7 @@ def test_quantity_over_stock_is_422_and_takes_nothing(member_client, shop):
 
 
 def test_unknown_or_retired_products_are_named(member_client, shop):
-    ProductFactory(slug="retired", is_active=False)
+    ProductFactory(slug="retired", name="舊茶", is_active=False)
     response = post(
         member_client,
         order_body(
@@ -243,7 +245,9 @@ def test_unknown_or_retired_products_are_named(member_client, shop):
     assert response.status_code == 422
     errors = response.json()["errors"]
     assert set(errors) == {"items.1.product", "items.2.product", "items.3.product"}
-    assert "nope" in errors["items.1.product"][0]
+    assert errors["items.1.product"] == errors["items.2.product"]
+    assert "舊茶" in errors["items.3.product"][0]
+    assert response.json()["code"] == "product_unavailable"
 
 
 @pytest.mark.parametrize(
@@ -295,7 +299,8 @@ def test_a_repeated_external_ref_answers_409_with_the_first_order(shop, integrat
         client, order_body(external_ref="POS-7", items=[{"product": "tea", "quantity": 3}])
     )
     assert first.status_code == 201 and again.status_code == 409
-    assert again.json()["order_number"] == first.json()["number"]
+    assert again.json()["code"] == "already_imported"
+    assert again.json()["errors"]["order_number"] == [first.json()["number"]]
     assert "external_ref" in again.json()["errors"]
     assert Order.objects.count() == 1
     assert Product.objects.get(slug="tea").stock == 10
@@ -309,10 +314,17 @@ def test_the_database_decides_when_two_pushes_race(shop, integrator, monkeypatch
     _token, client = integrator
     first = post(client, order_body(external_ref="POS-9"))
     # As if the second push had checked before the first committed.
-    monkeypatch.setattr(orders_api, "_already_imported", lambda source, ref: False)
+    real_check, calls = order_services._refuse_if_imported, []
+
+    def skip_the_check_before_stock(source, ref):
+        calls.append(ref)
+        if len(calls) > 1:
+            real_check(source, ref)
+
+    monkeypatch.setattr(order_services, "_refuse_if_imported", skip_the_check_before_stock)
     again = post(client, order_body(external_ref="POS-9"))
     assert again.status_code == 409
-    assert again.json()["order_number"] == first.json()["number"]
+    assert again.json()["errors"]["order_number"] == [first.json()["number"]]
     assert Order.objects.count() == 1
     assert Product.objects.get(slug="mango").stock == 4
 
@@ -412,7 +424,8 @@ def test_a_forbidden_transition_is_409_with_the_reason_and_changes_nothing(staff
     assert response.status_code == 409
     body = response.json()
     assert body["detail"] and "status" in body["errors"]
-    assert body["allowed"] == ["paid", "cancelled"]
+    assert body["code"] == "transition_refused"
+    assert body["errors"]["allowed"] == ["paid", "cancelled"]
     order.refresh_from_db()
     assert order.status == OrderStatus.PENDING
     assert OrderStatusChange.objects.filter(order=order).count() == 1
@@ -422,7 +435,7 @@ def test_a_subscriber_refusing_the_move_is_409_and_rolls_back(staff_client, memb
     order = make_order(user=member)
 
     def refuse(event):
-        raise ValueError("not enough credit to give back")
+        raise ConflictError("not enough credit to give back", code="insufficient_credit")
 
     events.subscribe(OrderStatusChanged, refuse)
     try:
@@ -431,6 +444,7 @@ def test_a_subscriber_refusing_the_move_is_409_and_rolls_back(staff_client, memb
         events.unsubscribe(OrderStatusChanged, refuse)
     assert response.status_code == 409
     assert "not enough credit" in response.json()["detail"]
+    assert response.json()["code"] == "insufficient_credit"
     order.refresh_from_db()
     assert order.status == OrderStatus.PENDING
 
@@ -445,34 +459,88 @@ def test_status_input_errors(staff_client, member):
     assert missing.status_code == 404
 
 
-def test_only_staff_with_the_permission_change_statuses(member, member_client, integrator):
+def role_client(role: str):
+    user = UserFactory(is_staff=True)
+    user.groups.add(Group.objects.get(name=role))
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def status_of(client, order, target):
+    return post(client, {"status": target}, f"{URL}/{order.number}/status").status_code
+
+
+def test_only_staff_with_an_order_capability_change_statuses(member, member_client, integrator):
     order = make_order(user=member)
     _token, pos = integrator
-    assert (
-        post(member_client, {"status": "cancelled"}, f"{URL}/{order.number}/status").status_code
-        == 403
-    )
-    assert post(pos, {"status": "cancelled"}, f"{URL}/{order.number}/status").status_code == 403
+    assert status_of(member_client, order, "cancelled") == 403
+    # A token is no credential for staff work.
+    assert status_of(pos, order, "cancelled") == 401
     clerk = UserFactory(is_staff=True)
     clerk_client = Client()
     clerk_client.force_login(clerk)
-    assert (
-        post(clerk_client, {"status": "cancelled"}, f"{URL}/{order.number}/status").status_code
-        == 403
-    )
-    # Without the view permission a staff user is just a member in the API.
+    assert status_of(clerk_client, order, "cancelled") == 403
+    # Without an order capability a staff user is just a member in the API.
     assert clerk_client.get(URL).json()["count"] == 0
-    clerk.user_permissions.add(
-        Permission.objects.get(codename="change_order"),
-        Permission.objects.get(codename="view_order"),
-    )
+    clerk.user_permissions.add(Permission.objects.get(codename="manage_orders"))
     clerk_client.force_login(clerk)
-    assert (
-        post(clerk_client, {"status": "cancelled"}, f"{URL}/{order.number}/status").status_code
-        == 200
-    )
+    assert status_of(clerk_client, order, "cancelled") == 200
     order.refresh_from_db()
     assert order.status == OrderStatus.CANCELLED
+
+
+def test_fulfilment_ships_but_may_not_cancel_or_refund(member):
+    shipper = role_client("出貨")
+    cod = make_order(user=member, payment_method="cod")
+    paid = make_order(user=member)
+    change_status(paid, OrderStatus.PAID)
+    assert shipper.get(URL).json()["count"] == 2
+    assert status_of(shipper, cod, "cancelled") == 403
+    assert status_of(shipper, paid, "refunded") == 403
+    assert status_of(shipper, paid, "shipped") == 200
+    shipped = post(
+        shipper, {"status": "shipped", "note": "黑貓 1234"}, f"{URL}/{cod.number}/status"
+    )
+    assert shipped.status_code == 200
+    assert shipped.json()["history"][-1]["note"] == "黑貓 1234"
+    # Fulfilment ships to the recipient but does not read the buyer's e-mail address.
+    assert shipped.json()["recipient"]["email"] == "b***@example.com"
+    assert shipped.json()["recipient"]["phone"] == cod.recipient_phone
+    paid.refresh_from_db()
+    cod.refresh_from_db()
+    assert (paid.status, cod.status) == (OrderStatus.SHIPPED, OrderStatus.SHIPPED)
+
+
+def test_the_owner_reads_contact_data(member):
+    owner = role_client("店長")
+    order = make_order(user=member)
+    assert owner.get(f"{URL}/{order.number}").json()["recipient"]["email"] == "buyer@example.com"
+
+
+def test_marketing_does_not_see_orders(member):
+    marketing = role_client("行銷")
+    order = make_order(user=member)
+    assert marketing.get(URL).json()["count"] == 0
+    assert marketing.get(f"{URL}/{order.number}").status_code == 404
+    assert status_of(marketing, order, "paid") == 403
+
+
+def test_every_order_operation_declares_who_may_call_it(client):
+    schema = client.get("/api/v1/openapi.json").json()
+    access = {
+        (method, path): op.get("x-access")
+        for path, ops in schema["paths"].items()
+        if path.startswith(URL)
+        for method, op in ops.items()
+    }
+    assert access[("post", URL)] == ["member", "integrator"]
+    assert access[("get", URL)] == ["member", "integrator"]
+    assert access[("get", URL + "/{number}")] == ["member", "integrator"]
+    assert access[("post", URL + "/{number}/status")] == [
+        "core.fulfil_orders",
+        "core.manage_orders",
+    ]
 
 
 # -- issuing keys ------------------------------------------------------------------------------

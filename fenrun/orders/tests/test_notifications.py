@@ -18,7 +18,7 @@ from fenrun.orders import notifications
 from fenrun.orders.events import OrderPlaced
 from fenrun.orders.models import Order, ShippingMethod
 from fenrun.orders.services import change_status, place_order
-from fenrun.orders.status import OrderStatus
+from fenrun.orders.status import OrderStatus, TransitionError
 from fenrun.orders.tests.factories import ShippingMethodFactory, home_recipient
 
 pytestmark = pytest.mark.django_db
@@ -379,7 +379,7 @@ def test_a_refused_status_change_sends_nothing(django_capture_on_commit_callback
     order = _place(django_capture_on_commit_callbacks)
     mail.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        with pytest.raises(ValueError):
+        with pytest.raises(TransitionError):
             change_status(order, OrderStatus.COMPLETED)  # pending → completed is not allowed
     assert callbacks == []
     assert mail.outbox == []

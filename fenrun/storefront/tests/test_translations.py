@@ -20,7 +20,7 @@ def entries(path: Path) -> list[dict]:
     for block in path.read_text(encoding="utf-8").split("\n\n"):
         entry, current = {"fuzzy": "#, fuzzy" in block or ", fuzzy" in block}, None
         for line in block.splitlines():
-            found = re.match(r'^(msgid|msgid_plural|msgstr(?:\[\d\])?) "(.*)"$', line)
+            found = re.match(r'^(msgctxt|msgid|msgid_plural|msgstr(?:\[\d\])?) "(.*)"$', line)
             if found:
                 current = found.group(1)
                 entry[current] = found.group(2)
@@ -45,5 +45,7 @@ def test_every_message_is_translated_and_compiled(path):
         msgid = entry["msgid"].replace('\\"', '"').replace("\\n", "\n")
         if "msgid_plural" in entry:
             assert catalogue.ngettext(msgid, entry["msgid_plural"], 1) != msgid
+        elif "msgctxt" in entry:
+            assert catalogue.pgettext(entry["msgctxt"], msgid) != msgid, f"not compiled: {msgid}"
         else:
             assert catalogue.gettext(msgid) != msgid, f"not compiled: {msgid}"

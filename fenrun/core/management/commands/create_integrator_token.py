@@ -2,6 +2,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from fenrun.core.auth import issue_integrator_token
+from fenrun.core.models import IntegratorToken
 
 
 class Command(BaseCommand):
@@ -14,8 +15,6 @@ class Command(BaseCommand):
         parser.add_argument("name", help="The integrator's name, e.g. pos-taipei (max 40).")
 
     def handle(self, *args, name, **options):
-        from fenrun.orders.models import IntegratorToken
-
         name = name.strip()
         if len(name) > 40:
             raise CommandError("The name is longer than 40 characters.")

@@ -1,0 +1,71 @@
+"""Back office for integrations: the API tokens of POS systems and other shops."""
+
+from django import forms
+from django.contrib import admin
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils.translation import gettext
+from unfold.admin import ModelAdmin
+
+from fenrun.core.auth import new_key, validate_integrator_name
+from fenrun.core.models import IntegratorToken
+from fenrun.core.permissions import Capability, CapabilityAdminMixin
+
+
+class IntegratorTokenForm(forms.ModelForm):
+    class Meta:
+        model = IntegratorToken
+        fields = ("name", "is_active")
+
+    def clean_name(self):
+        name = self.cleaned_data["name"].strip()
+        validate_integrator_name(name)
+        return name
+
+
+@admin.register(IntegratorToken)
+class IntegratorTokenAdmin(CapabilityAdminMixin, ModelAdmin):
+    """Keys are shown once, on the page right after adding; only their hash is stored."""
+
+    capabilities = {
+        "view": Capability.MANAGE_INTEGRATIONS,
+        "add": Capability.MANAGE_INTEGRATIONS,
+        "change": Capability.MANAGE_INTEGRATIONS,
+        "delete": Capability.MANAGE_INTEGRATIONS,
+    }
+    form = IntegratorTokenForm
+    list_display = ("name", "prefix", "is_active", "created_at", "last_used_at")
+    list_filter = ("is_active",)
+    search_fields = ("name", "prefix")
+    readonly_fields = ("prefix", "created_at", "last_used_at")
+
+    def get_fields(self, request, obj=None):
+        if obj is None:
+            return ("name", "is_active")
+        return ("name", "prefix", "is_active", "created_at", "last_used_at")
+
+    def get_readonly_fields(self, request, obj=None):
+        # The name is the source stamped on the integrator's orders: renaming would orphan them.
+        return ("name", *self.readonly_fields) if obj else ()
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            plain, obj.key_hash, obj.prefix = new_key()
+            obj._plain_key = plain
+        super().save_model(request, obj, form, change)
+
+    def response_add(self, request, obj, post_url_continue=None):
+        return TemplateResponse(
+            request,
+            "admin/orders/integratortoken/key_issued.html",
+            {
+                **self.admin_site.each_context(request),
+                "opts": self.opts,
+                "title": gettext("Integrator key for %(name)s") % {"name": obj.name},
+                "token": obj,
+                "key": obj._plain_key,
+                "changelist_url": reverse(
+                    "admin:core_integratortoken_changelist", current_app=self.admin_site.name
+                ),
+            },
+        )
