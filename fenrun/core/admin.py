@@ -57,7 +57,7 @@ class IntegratorTokenAdmin(CapabilityAdminMixin, ModelAdmin):
     def response_add(self, request, obj, post_url_continue=None):
         return TemplateResponse(
             request,
-            "admin/orders/integratortoken/key_issued.html",
+            "admin/core/integratortoken/key_issued.html",
             {
                 **self.admin_site.each_context(request),
                 "opts": self.opts,
