@@ -10,20 +10,12 @@ from fenrun.commissions.models import Commission, CommissionPlan
 from fenrun.commissions.services import update_settings
 
 from .conftest import complete, make_chain, place, role_user, seed_plan
+from .test_plans import form_data
 
 pytestmark = pytest.mark.django_db
 BASE = "/api/v1/commissions"
 
-PLAN_POST = {
-    "name": "兩層",
-    "mode": "levels",
-    "levels": "2",
-    "rate_1": "10",
-    "rate_2": "5",
-    "inactive_rule": "pass_up",
-    "rounding_mode": "half_up",
-    "rounding_places": "0",
-}
+PLAN_POST = form_data(name="兩層")
 PLAN_PAYLOAD = {"name": "兩層", "rates": ["10", "5"]}
 
 
