@@ -1,7 +1,11 @@
 """Back office: plans, versions and assignments; commissions are read-only (money records).
 
 Plans are edited on the dedicated plan page (rates grid, legal warning, preview); the admin
-links there rather than offering a second, weaker editor of versions.
+links there rather than offering a second, weaker editor of versions. Each screen names the
+capability it needs: plans, assignments and settings are plan work (``MANAGE_PLANS``);
+commissions and settlements are read by those who settle them or read reports; versions,
+commissions and settlements declare "view" only, so nobody edits them here. Members' e-mail
+addresses are shown only with ``VIEW_CONTACT_DATA``.
 """
 
 from django.contrib import admin
@@ -20,27 +24,58 @@ from fenrun.commissions.models import (
     PlanRate,
     PlanVersion,
 )
+from fenrun.commissions.presentation import mask_email
+from fenrun.core.permissions import Capability, CapabilityAdminMixin, has
+
+PLANS = Capability.MANAGE_PLANS
+MONEY_READERS = (Capability.SETTLE_COMMISSIONS, Capability.VIEW_REPORTS)
 
 
-class ReadOnlyMixin:
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+def masked_member(user) -> str:
+    if user is None:
+        return "—"
+    email = mask_email(user.email)
+    return f"{user.name} ({email})" if user.name else email
 
 
-class PlanAssignmentInline(TabularInline):
+class MemberColumnsMixin:
+    """Columns and fields naming a member (``member_fields``) show the name and a masked e-mail
+    address to staff without the contact-data capability, who cannot search by e-mail either.
+    Each such field ``x`` has an ``x_masked`` display method."""
+
+    member_fields: tuple[str, ...] = ()
+
+    def _for(self, request, names):
+        if has(request.user, Capability.VIEW_CONTACT_DATA):
+            return names
+        return [f"{n}_masked" if n in self.member_fields else n for n in names]
+
+    def get_list_display(self, request):
+        return self._for(request, super().get_list_display(request))
+
+    def get_fields(self, request, obj=None):
+        return self._for(request, super().get_fields(request, obj))
+
+    def get_readonly_fields(self, request, obj=None):
+        return self._for(request, super().get_readonly_fields(request, obj))
+
+    def get_search_fields(self, request):
+        fields = super().get_search_fields(request)
+        if has(request.user, Capability.VIEW_CONTACT_DATA):
+            return fields
+        return [f for f in fields if "email" not in f]
+
+
+class PlanAssignmentInline(CapabilityAdminMixin, TabularInline):
+    capabilities = {"view": PLANS, "change": PLANS, "add": PLANS, "delete": PLANS}
     model = PlanAssignment
     extra = 0
     fields = ["target", "product", "category", "member", "group"]
     raw_id_fields = ["product", "member"]
 
 
-class PlanVersionInline(ReadOnlyMixin, TabularInline):
+class PlanVersionInline(CapabilityAdminMixin, TabularInline):
+    capabilities = {"view": PLANS}
     model = PlanVersion
     extra = 0
     fields = [
@@ -58,7 +93,8 @@ class PlanVersionInline(ReadOnlyMixin, TabularInline):
 
 
 @admin.register(CommissionPlan)
-class CommissionPlanAdmin(ModelAdmin):
+class CommissionPlanAdmin(CapabilityAdminMixin, ModelAdmin):
+    capabilities = {"view": PLANS, "change": PLANS, "add": PLANS, "delete": PLANS}
     list_display = ["name", "is_default", "current_version_label", "editor_link"]
     search_fields = ["name", "description"]
     fields = ["name", "description", "is_default", "editor_link"]
@@ -89,14 +125,16 @@ class CommissionPlanAdmin(ModelAdmin):
         return redirect("commissions:plan_create")
 
 
-class PlanRateInline(ReadOnlyMixin, TabularInline):
+class PlanRateInline(CapabilityAdminMixin, TabularInline):
+    capabilities = {"view": PLANS}
     model = PlanRate
     extra = 0
     fields = ["row", "level", "rate"]
     readonly_fields = fields
 
 
-class PlanGuaranteedLevelInline(ReadOnlyMixin, TabularInline):
+class PlanGuaranteedLevelInline(CapabilityAdminMixin, TabularInline):
+    capabilities = {"view": PLANS}
     model = PlanGuaranteedLevel
     extra = 0
     fields = ["tree_level", "rate"]
@@ -104,7 +142,8 @@ class PlanGuaranteedLevelInline(ReadOnlyMixin, TabularInline):
 
 
 @admin.register(PlanVersion)
-class PlanVersionAdmin(ReadOnlyMixin, ModelAdmin):
+class PlanVersionAdmin(CapabilityAdminMixin, ModelAdmin):
+    capabilities = {"view": PLANS}
     list_display = [
         "plan",
         "number",
@@ -119,14 +158,22 @@ class PlanVersionAdmin(ReadOnlyMixin, ModelAdmin):
 
 
 @admin.register(PlanAssignment)
-class PlanAssignmentAdmin(ModelAdmin):
+class PlanAssignmentAdmin(CapabilityAdminMixin, MemberColumnsMixin, ModelAdmin):
+    capabilities = {"view": PLANS, "change": PLANS, "add": PLANS, "delete": PLANS}
+    member_fields = ("member",)
     list_display = ["plan", "target", "product", "category", "member", "group"]
     list_filter = ["target", "plan"]
     raw_id_fields = ["product", "member"]
 
+    @admin.display(description=_("member"))
+    def member_masked(self, obj):
+        return masked_member(obj.member) if obj.member_id else "—"
+
 
 @admin.register(Commission)
-class CommissionAdmin(ReadOnlyMixin, ModelAdmin):
+class CommissionAdmin(CapabilityAdminMixin, MemberColumnsMixin, ModelAdmin):
+    capabilities = {"view": MONEY_READERS}
+    member_fields = ("payee",)
     list_display = [
         "order",
         "payee",
@@ -163,9 +210,15 @@ class CommissionAdmin(ReadOnlyMixin, ModelAdmin):
     fields = readonly_fields
     date_hierarchy = "created_at"
 
+    @admin.display(description=_("payee"))
+    def payee_masked(self, obj):
+        return masked_member(obj.payee)
+
 
 @admin.register(OrderSettlement)
-class OrderSettlementAdmin(ReadOnlyMixin, ModelAdmin):
+class OrderSettlementAdmin(CapabilityAdminMixin, MemberColumnsMixin, ModelAdmin):
+    capabilities = {"view": MONEY_READERS}
+    member_fields = ("referrer",)
     list_display = [
         "order",
         "referrer",
@@ -178,6 +231,10 @@ class OrderSettlementAdmin(ReadOnlyMixin, ModelAdmin):
     search_fields = ["order__number"]
     list_select_related = ["order", "referrer"]
 
+    @admin.display(description=_("referrer"))
+    def referrer_masked(self, obj):
+        return masked_member(obj.referrer)
+
     @admin.display(description=_("Commissions"))
     def commissions_link(self, obj):
         return format_html(
@@ -188,12 +245,11 @@ class OrderSettlementAdmin(ReadOnlyMixin, ModelAdmin):
 
 
 @admin.register(CommissionSettings)
-class CommissionSettingsAdmin(ModelAdmin):
+class CommissionSettingsAdmin(CapabilityAdminMixin, ModelAdmin):
+    # No "delete": the one settings row stays.
+    capabilities = {"view": PLANS, "change": PLANS, "add": PLANS}
     list_display = ["__str__", "automatic", "hold_days"]
     fields = ["automatic", "hold_days"]
 
     def has_add_permission(self, request):
-        return not CommissionSettings.objects.exists()
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+        return super().has_add_permission(request) and not CommissionSettings.objects.exists()

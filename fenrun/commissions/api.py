@@ -1,28 +1,29 @@
 """Commissions over JSON: plans (staff CRUD), an order's commissions, a member's own.
 
-Who may do what:
-- staff (a session of a staff user, with Django's CSRF token on writes) manage plans, their
-  assignments and the settings, read any order's commissions and create them by hand;
-- an integrator (``Authorization: Bearer <key>``) reads plans and the commissions of the orders
-  it pushed (its source);
+Who may call what is declared on each operation (``x-access`` in the OpenAPI document):
+- plans, their assignments, the preview and the settings: staff who manage plans
+  (``core.manage_plans``); an integrator token may read plans;
+- an order's commissions: staff who settle commissions or read reports, and an integrator for
+  the orders it pushed (its source); creating them by hand: staff who settle commissions;
 - a logged-in member reads their own commissions.
 
-Plan input is validated exactly like the back-office form: errors come back as 422 with
-``errors`` keyed by the payload's path (``rates.2``, ``matrix.1.0``, ``guaranteed.0.rate``).
+Plan input goes through ``engine.validate_plan``, as the back-office form does: problems come
+back as 422 with ``errors`` keyed by the payload's path (``rates.2``, ``matrix.1.0``,
+``guaranteed.0.rate``). Refusals of the services (409) reach the client through the one
+``DomainError`` handler.
 """
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Literal
+from typing import Annotated, Literal
 
-from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
-from pydantic import ConfigDict
+from pydantic import ConfigDict, StringConstraints
 
 from fenrun.commissions import engine, selectors, services
-from fenrun.commissions.forms import PlanForm, PreviewForm, api_error_key, rules_to_form_data
+from fenrun.commissions.forms import PlanSpec, PreviewForm, problems_by_path
 from fenrun.commissions.models import (
     CommissionPlan,
     CommissionSettings,
@@ -31,42 +32,20 @@ from fenrun.commissions.models import (
     PlanVersion,
 )
 from fenrun.commissions.presentation import preview_rows
-from fenrun.core.api_errors import ApiError
-from fenrun.core.auth import is_integrator, member_or_integrator
+from fenrun.core.api_errors import ApiError, ErrorOut
+from fenrun.core.auth import is_integrator
+from fenrun.core.errors import DomainError
+from fenrun.core.permissions import Capability, member_only, staff_only
 from fenrun.orders.models import Order
 
-router = Router(tags=["commissions"], auth=member_or_integrator)
+router = Router(tags=["commissions"])
 
-
-class ErrorOut(Schema):
-    detail: str
-    errors: dict[str, list[str]] = {}
+PLANS = Capability.MANAGE_PLANS
+SETTLE = Capability.SETTLE_COMMISSIONS
 
 
 class Strict(Schema):
     model_config = ConfigDict(extra="forbid")
-
-
-# -- who is asking ---------------------------------------------------------------------------
-
-
-def _staff(request):
-    user = request.auth
-    if is_integrator(user) or not getattr(user, "is_staff", False):
-        raise PermissionDenied(_("Only staff may do this."))
-    return user
-
-
-def _staff_or_integrator(request):
-    if is_integrator(request.auth):
-        return request.auth
-    return _staff(request)
-
-
-def _member(request):
-    if is_integrator(request.auth):
-        raise PermissionDenied(_("Integrators have no commissions of their own."))
-    return request.auth
 
 
 # -- plans -----------------------------------------------------------------------------------
@@ -78,7 +57,9 @@ class GuaranteedIn(Strict):
 
 
 class PlanIn(Strict):
-    name: str = Field(..., max_length=80, examples=["推薦獎金（兩層）"])
+    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)] = Field(
+        ..., max_length=80, examples=["推薦獎金（兩層）"]
+    )
     description: str = Field("", max_length=2000)
     is_default: bool = False
     mode: Literal["levels", "matrix"] = Field(
@@ -175,12 +156,7 @@ def _plan_out(plan: CommissionPlan, assignments: list | None = None) -> dict:
             rates=list(rules.rates),
             matrix=[list(row) for row in rules.matrix],
             cap=rules.cap,
-            include_shipping=rules.include_shipping,
-            include_credit=rules.include_credit,
-            inactive_rule=rules.inactive_rule,
-            self_pay=rules.self_pay,
-            rounding_mode=rules.rounding_mode,
-            rounding_places=rules.rounding_places,
+            **rules.options(),
             guaranteed=[{"tree_level": t, "rate": r} for t, r in rules.guaranteed],
             legal_acknowledged_by_id=version.legal_acknowledged_by_id,
             legal_acknowledged_at=version.legal_acknowledged_at,
@@ -188,42 +164,51 @@ def _plan_out(plan: CommissionPlan, assignments: list | None = None) -> dict:
     return out
 
 
-def _valid_form(payload: PlanIn, plan: CommissionPlan | None) -> PlanForm:
-    data = payload.dict()
-    list_key = "rates" if payload.mode == engine.LEVELS else "matrix"
-    rows = data[list_key]
-    errors: dict[str, list[str]] = {}
-    if not rows:
-        errors[list_key] = [_("A plan has at least one level.")]
-    elif len(rows) > engine.MAX_LEVELS:
-        errors[list_key] = [_("A plan has at most 20 levels.")]
-    if payload.mode == engine.MATRIX:
-        for n, row in enumerate(rows[: engine.MAX_LEVELS], start=1):
-            if len(row) != n:
-                errors[f"matrix.{n - 1}"] = [
-                    _("Row %(n)s needs %(n)s rates, one per upline inside the window.") % {"n": n}
-                ]
-    if len(data["guaranteed"]) > 10:
-        errors["guaranteed"] = [_("At most 10 guaranteed levels.")]
-    if errors:
-        raise ApiError(422, _("Invalid input."), errors)
-    form = PlanForm(data=rules_to_form_data(data), plan=plan)
-    if not form.is_valid():
-        errors = {}
-        for name, messages in form.errors.items():
-            key = list_key if name == "levels" else api_error_key(name)
-            errors.setdefault(key, []).extend(messages)
-        raise ApiError(422, _("Invalid input: nothing was saved."), errors)
-    return form
+def _valid_rules(payload: PlanIn, *, preview: bool = False) -> engine.PlanRules:
+    """The payload's rules, or a 422 with every problem validate_plan finds."""
+    draft = engine.PlanDraft(
+        mode=payload.mode,
+        rates=payload.rates,
+        matrix=payload.matrix,
+        cap=payload.cap,
+        guaranteed=[(g.tree_level, g.rate) for g in payload.guaranteed],
+        # A preview saves nothing, so it needs no acknowledgement.
+        legal_acknowledged=preview or payload.legal_acknowledged,
+    )
+    problems = engine.validate_plan(draft)
+    if problems:
+        list_key = "rates" if payload.mode == engine.LEVELS else "matrix"
+        raise DomainError(
+            _("Invalid input: nothing was saved."),
+            errors=problems_by_path(problems, lambda path: list_key if path == "levels" else path),
+            code="invalid_plan",
+        )
+    options = {name: getattr(payload, name) for name in engine.PlanRules.OPTIONS}
+    return engine.rules_from_draft(draft, **options)
+
+
+def plan_spec(payload: PlanIn) -> PlanSpec:
+    return PlanSpec(
+        name=payload.name,
+        description=payload.description,
+        is_default=payload.is_default,
+        rules=_valid_rules(payload),
+        legal_acknowledged=payload.legal_acknowledged,
+        note=payload.note,
+    )
 
 
 def _plans_queryset():
     return CommissionPlan.objects.prefetch_related("assignments")
 
 
-@router.get("/plans", response=list[PlanOut], summary="List commission plans")
+@router.get(
+    "/plans",
+    response={200: list[PlanOut], 403: ErrorOut},
+    summary="List commission plans",
+    **staff_only(PLANS, integrators=True),
+)
 def list_plans(request):
-    _staff_or_integrator(request)
     plans = selectors.plans_with_current_versions()
     assignments: dict[int, list] = {}
     for a in PlanAssignment.objects.all():
@@ -232,18 +217,23 @@ def list_plans(request):
 
 
 @router.post(
-    "/plans", response={201: PlanOut, 403: ErrorOut, 422: ErrorOut}, summary="Create a plan"
+    "/plans",
+    response={201: PlanOut, 403: ErrorOut, 422: ErrorOut},
+    summary="Create a plan",
+    **staff_only(PLANS),
 )
 def create_plan(request, payload: PlanIn):
-    actor = _staff(request)
-    form = _valid_form(payload, None)
-    plan = services.save_plan(spec=form.spec(), actor=actor)
+    plan = services.save_plan(spec=plan_spec(payload), actor=request.auth)
     return Status(201, _plan_out(_plans_queryset().get(pk=plan.pk)))
 
 
-@router.get("/plans/{int:plan_id}", response={200: PlanOut, 404: ErrorOut}, summary="Read a plan")
+@router.get(
+    "/plans/{int:plan_id}",
+    response={200: PlanOut, 403: ErrorOut, 404: ErrorOut},
+    summary="Read a plan",
+    **staff_only(PLANS, integrators=True),
+)
 def get_plan(request, plan_id: int):
-    _staff_or_integrator(request)
     return _plan_out(get_object_or_404(_plans_queryset(), pk=plan_id))
 
 
@@ -251,12 +241,11 @@ def get_plan(request, plan_id: int):
     "/plans/{int:plan_id}",
     response={200: PlanOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut},
     summary="Change a plan (changed rules add a version; past orders keep theirs)",
+    **staff_only(PLANS),
 )
 def update_plan(request, plan_id: int, payload: PlanIn):
-    actor = _staff(request)
     plan = get_object_or_404(CommissionPlan, pk=plan_id)
-    form = _valid_form(payload, plan)
-    services.save_plan(spec=form.spec(), actor=actor, plan=plan)
+    services.save_plan(spec=plan_spec(payload), actor=request.auth, plan=plan)
     return _plan_out(_plans_queryset().get(pk=plan_id))
 
 
@@ -264,14 +253,10 @@ def update_plan(request, plan_id: int, payload: PlanIn):
     "/plans/{int:plan_id}",
     response={204: None, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut},
     summary="Delete a plan no order has used",
+    **staff_only(PLANS),
 )
 def delete_plan(request, plan_id: int):
-    _staff(request)
-    plan = get_object_or_404(CommissionPlan, pk=plan_id)
-    try:
-        services.delete_plan(plan)
-    except services.CommissionError as exc:
-        raise ApiError(409, str(exc)) from exc
+    services.delete_plan(get_object_or_404(CommissionPlan, pk=plan_id))
     return Status(204, None)
 
 
@@ -279,14 +264,10 @@ def delete_plan(request, plan_id: int):
     "/plans/{int:plan_id}/default",
     response={200: PlanOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut},
     summary="Make a plan the default",
+    **staff_only(PLANS),
 )
 def make_default(request, plan_id: int):
-    _staff(request)
-    plan = get_object_or_404(CommissionPlan, pk=plan_id)
-    try:
-        services.set_default_plan(plan)
-    except services.CommissionError as exc:
-        raise ApiError(409, str(exc)) from exc
+    services.set_default_plan(get_object_or_404(CommissionPlan, pk=plan_id))
     return _plan_out(_plans_queryset().get(pk=plan_id))
 
 
@@ -299,6 +280,7 @@ class AssignmentIn(Strict):
     "/plans/{int:plan_id}/assignments",
     response={201: AssignmentOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut},
     summary="Assign a plan to a product, category, member or member group",
+    **staff_only(PLANS),
 )
 def add_assignment(request, plan_id: int, payload: AssignmentIn):
     from django.contrib.auth import get_user_model
@@ -306,7 +288,6 @@ def add_assignment(request, plan_id: int, payload: AssignmentIn):
     from fenrun.accounts.models import MemberGroup
     from fenrun.catalog.models import Category, Product
 
-    _staff(request)
     plan = get_object_or_404(CommissionPlan, pk=plan_id)
     model = {
         "product": Product,
@@ -328,9 +309,9 @@ def add_assignment(request, plan_id: int, payload: AssignmentIn):
     "/assignments/{int:assignment_id}",
     response={204: None, 403: ErrorOut, 404: ErrorOut},
     summary="Remove an assignment",
+    **staff_only(PLANS),
 )
 def delete_assignment(request, assignment_id: int):
-    _staff(request)
     services.remove_assignment(get_object_or_404(PlanAssignment, pk=assignment_id))
     return Status(204, None)
 
@@ -367,10 +348,9 @@ class PreviewOut(Schema):
     "/plans/preview",
     response={200: PreviewOut, 403: ErrorOut, 422: ErrorOut},
     summary="Who gets what from an order of NT$X by a member at level n, under given rules",
+    **staff_only(PLANS),
 )
 def preview_plan(request, payload: PreviewIn):
-    _staff(request)
-    data = payload.dict()
     preview_form = PreviewForm(
         data={
             "amount": str(payload.amount),
@@ -386,9 +366,7 @@ def preview_plan(request, payload: PreviewIn):
             for k, v in preview_form.errors.items()
         }
         raise ApiError(422, _("Invalid input."), errors)
-    data["legal_acknowledged"] = True  # a preview saves nothing
-    form = _valid_form(PlanIn(**{k: v for k, v in data.items() if k in PlanIn.model_fields}), None)
-    rules = form.rules()
+    rules = _valid_rules(payload, preview=True)
     cleaned = preview_form.cleaned_data
     result = selectors.preview(
         rules,
@@ -468,7 +446,7 @@ def _order_commissions(order: Order) -> dict:
 
 
 def _visible_order(request, order_id: int) -> Order:
-    who = _staff_or_integrator(request)
+    who = request.auth
     order = get_object_or_404(Order, pk=order_id)
     if is_integrator(who) and order.source != who.name:
         raise ApiError(404, _("Not found."))
@@ -479,6 +457,7 @@ def _visible_order(request, order_id: int) -> Order:
     "/orders/{int:order_id}",
     response={200: OrderCommissionsOut, 403: ErrorOut, 404: ErrorOut},
     summary="An order's commissions",
+    **staff_only(SETTLE, Capability.VIEW_REPORTS, integrators=True),
 )
 def order_commissions(request, order_id: int):
     return _order_commissions(_visible_order(request, order_id))
@@ -494,14 +473,11 @@ def order_commissions(request, order_id: int):
         409: ErrorOut,
     },
     summary="Create an order's commissions by hand (新增推薦獎金); a repeat changes nothing",
+    **staff_only(SETTLE),
 )
 def create_order_commissions(request, order_id: int):
-    actor = _staff(request)
     order = get_object_or_404(Order, pk=order_id)
-    try:
-        result = services.create_commissions_for_order(order.pk, actor=actor)
-    except services.CommissionError as exc:
-        raise ApiError(409, str(exc)) from exc
+    result = services.create_commissions_for_order(order.pk, actor=request.auth)
     return Status(201 if result.created else 200, _order_commissions(order))
 
 
@@ -520,10 +496,13 @@ class MineOut(Schema):
 
 
 @router.get(
-    "/mine", response={200: MineOut, 403: ErrorOut, 422: ErrorOut}, summary="My commissions"
+    "/mine",
+    response={200: MineOut, 401: ErrorOut, 422: ErrorOut},
+    summary="My commissions",
+    **member_only(),
 )
 def my_commissions(request, filters: Query[MineFilter]):
-    member = _member(request)
+    member = request.auth
     if filters.date_from and filters.date_to and filters.date_from > filters.date_to:
         raise ApiError(
             422, _("Invalid input."), {"date_to": [_("The end date is before the start date.")]}
@@ -543,9 +522,13 @@ class SettingsIO(Strict):
     hold_days: int = Field(7, ge=0, le=365, description="Days pending before they are available.")
 
 
-@router.get("/settings", response={200: SettingsIO, 403: ErrorOut}, summary="Commission settings")
+@router.get(
+    "/settings",
+    response={200: SettingsIO, 403: ErrorOut},
+    summary="Commission settings",
+    **staff_only(PLANS, SETTLE),
+)
 def get_settings(request):
-    _staff(request)
     return CommissionSettings.load()
 
 
@@ -553,7 +536,7 @@ def get_settings(request):
     "/settings",
     response={200: SettingsIO, 403: ErrorOut, 422: ErrorOut},
     summary="Change commission settings",
+    **staff_only(PLANS),
 )
 def put_settings(request, payload: SettingsIO):
-    _staff(request)
     return services.update_settings(automatic=payload.automatic, hold_days=payload.hold_days)

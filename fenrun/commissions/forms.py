@@ -12,29 +12,89 @@ from fenrun.accounts.models import MemberGroup
 from fenrun.catalog.models import Category, Product
 from fenrun.commissions import engine
 from fenrun.commissions.models import (
-    LEGAL_WARNING_LEVELS,
     CommissionPlan,
     CommissionSettings,
     PlanAssignment,
     PlanVersion,
 )
 
-MAX_GUARANTEED = 10
-HUNDRED = Decimal(100)
+MAX_GUARANTEED = engine.MAX_GUARANTEED
+
+
+def _number_input(**attrs) -> forms.NumberInput:
+    return forms.NumberInput(attrs={k: str(v) for k, v in attrs.items()})
 
 
 def rate_field(label: str) -> forms.DecimalField:
+    # Only parsing here: the range and the two decimals are engine.validate_plan's rules.
     return forms.DecimalField(
         label=label,
         required=False,
-        min_value=0,
-        max_value=100,
-        max_digits=5,
-        decimal_places=2,
-        widget=forms.NumberInput(
-            attrs={"step": "0.01", "min": "0", "max": "100", "inputmode": "decimal"}
-        ),
+        widget=_number_input(step="0.01", min=0, max=100, inputmode="decimal"),
     )
+
+
+def money_field(label, **kwargs) -> forms.DecimalField:
+    return forms.DecimalField(
+        label=label, min_value=0, max_digits=12, decimal_places=2, **{"required": False, **kwargs}
+    )
+
+
+# What each engine.validate_plan problem code says to a person.
+PROBLEM_MESSAGES = {
+    "unknown_mode": gettext_lazy("Choose per-level rates or a rate matrix."),
+    "too_few_levels": gettext_lazy("A plan has at least one level."),
+    "too_many_levels": gettext_lazy("A plan has at most %(max)s levels."),
+    "rate_required": gettext_lazy("Enter the rate of level %(level)s."),
+    "matrix_row_size": gettext_lazy(
+        "Row %(row)s needs %(row)s rates, one per upline inside the window."
+    ),
+    "rate_out_of_range": gettext_lazy("Enter a percentage from 0 to %(max)s."),
+    "rate_too_precise": gettext_lazy("Use at most %(places)s decimals."),
+    "rates_over_100": gettext_lazy("The rates add up to %(total)s%%, more than 100%%."),
+    "rates_over_cap": gettext_lazy("The rates add up to %(total)s%%, more than the %(cap)s%% cap."),
+    "too_many_guaranteed": gettext_lazy("At most %(max)s guaranteed levels."),
+    "tree_level_required": gettext_lazy("Enter the tree level this rate guarantees."),
+    "tree_level_too_low": gettext_lazy("A guaranteed level is a tree level of %(min)s or more."),
+    "tree_level_repeated": gettext_lazy("This tree level is already guaranteed above."),
+    "guaranteed_rate_required": gettext_lazy("Enter the rate of this guaranteed level."),
+    "guaranteed_over_cap": gettext_lazy(
+        "The guaranteed levels alone pay %(total)s%%, more than the %(cap)s%% cap."
+    ),
+    "legal_acknowledgement_required": gettext_lazy(
+        "A plan of three or more levels is direct selling under Taiwan's Multi-Level "
+        "Marketing Supervision Act (多層次傳銷管理法) and needs approval: confirm it "
+        "to save."
+    ),
+}
+
+
+def problem_message(problem: engine.Problem) -> str:
+    params = {k: _fmt(v) if isinstance(v, Decimal) else v for k, v in problem.params.items()}
+    return str(PROBLEM_MESSAGES[problem.code]) % params
+
+
+def form_field(path: str) -> str:
+    """An input path of validate_plan or the API → the form's field name
+    (rates.2 → rate_3, matrix.1.0 → m_2_1, guaranteed.0.rate → g_1_rate, rates → levels)."""
+    parts = path.split(".")
+    if parts[0] in ("rates", "matrix") and len(parts) == 1:
+        return "levels"
+    if parts[0] == "rates":
+        return f"rate_{int(parts[1]) + 1}"
+    if parts[0] == "matrix":
+        k = int(parts[2]) + 1 if len(parts) > 2 else 1
+        return f"m_{int(parts[1]) + 1}_{k}"
+    if parts[0] == "guaranteed" and len(parts) == 3:
+        return f"g_{int(parts[1]) + 1}_{parts[2]}"
+    return path
+
+
+def problems_by_path(problems, key=lambda path: path) -> dict[str, list[str]]:
+    errors: dict[str, list[str]] = {}
+    for problem in problems:
+        errors.setdefault(key(problem.path), []).append(problem_message(problem))
+    return errors
 
 
 @dataclass(frozen=True)
@@ -67,21 +127,13 @@ class PlanForm(forms.Form):
     )
     levels = forms.IntegerField(
         label=gettext_lazy("Levels"),
-        min_value=1,
-        max_value=engine.MAX_LEVELS,
         initial=2,
-        error_messages={
-            "max_value": gettext_lazy("A plan has at most 20 levels."),
-            "min_value": gettext_lazy("A plan has at least one level."),
-        },
+        widget=_number_input(min=engine.MIN_LEVELS, max=engine.MAX_LEVELS),
     )
     cap = forms.DecimalField(
         label=gettext_lazy("Cap (percent of the base)"),
         required=False,
-        min_value=0,
-        max_value=100,
-        max_digits=5,
-        decimal_places=2,
+        widget=_number_input(step="0.01", min=0, max=100, inputmode="decimal"),
         help_text=gettext_lazy("The most one order line pays out in total; empty for no cap."),
     )
     include_shipping = forms.BooleanField(
@@ -136,12 +188,10 @@ class PlanForm(forms.Form):
             self.fields[f"g_{i}_tree_level"] = forms.IntegerField(
                 label=_("Tree level"),
                 required=False,
-                min_value=1,
                 error_messages={
-                    "min_value": _("A guaranteed level is a tree level of 1 or more."),
                     "invalid": _("A guaranteed level is a whole number of 1 or more."),
                 },
-                widget=forms.NumberInput(attrs={"min": "1", "step": "1"}),
+                widget=_number_input(min=engine.MIN_TREE_LEVEL, step=1),
             )
             self.fields[f"g_{i}_rate"] = rate_field(_("Rate (%)"))
 
@@ -169,15 +219,6 @@ class PlanForm(forms.Form):
             return 2
 
     # -- validation --------------------------------------------------------------------------
-    def clean_name(self):
-        name = self.cleaned_data["name"].strip()
-        taken = CommissionPlan.objects.filter(name=name)
-        if self.plan is not None:
-            taken = taken.exclude(pk=self.plan.pk)
-        if taken.exists():
-            raise forms.ValidationError(_("Another plan already has this name."))
-        return name
-
     def _drop(self, name: str) -> None:
         """Inputs outside the chosen mode and level count are ignored, errors included."""
         self._errors.pop(name, None)
@@ -187,6 +228,7 @@ class PlanForm(forms.Form):
         data = super().clean()
         mode = data.get("mode")
         levels = data.get("levels")
+        self.draft = None
         if mode is None or levels is None:
             return data
         for k in range(1, engine.MAX_LEVELS + 1):
@@ -196,108 +238,34 @@ class PlanForm(forms.Form):
             for k in range(1, n + 1):
                 if mode != engine.MATRIX or n > levels:
                     self._drop(f"m_{n}_{k}")
-
-        cap = data.get("cap")
-        limit = cap if cap is not None else HUNDRED
-        limit_error = _("The rates add up to %(total)s%%, more than the %(cap)s%% cap.")
-        rows: list[tuple[str, list[Decimal | None]]] = []
-        if mode == engine.LEVELS:
-            names = [f"rate_{k}" for k in range(1, levels + 1)]
-            rows.append(("rate_1", [data.get(n) for n in names]))
-            for k, name in enumerate(names, start=1):
-                if data.get(name) is None and name not in self._errors:
-                    self.add_error(name, _("Enter the rate of level %(k)s.") % {"k": k})
-        else:
-            for n in range(1, levels + 1):
-                names = [f"m_{n}_{k}" for k in range(1, n + 1)]
-                rows.append((f"m_{n}_1", [data.get(x) for x in names]))
-                for name in names:
-                    if data.get(name) is None and name not in self._errors:
-                        self.add_error(
-                            name,
-                            _("Row %(n)s needs %(n)s rates, one per upline inside the window.")
-                            % {"n": n},
-                        )
-        for first_field, values in rows:
-            if any(v is None for v in values):
-                continue
-            total = sum(values, Decimal(0))
-            if total > limit:
-                target = "cap" if cap is not None else first_field
-                self.add_error(
-                    target,
-                    limit_error % {"total": _fmt(total), "cap": _fmt(limit)}
-                    if cap is not None
-                    else _("The rates add up to %(total)s%%, more than 100%%.")
-                    % {"total": _fmt(total)},
-                )
-
-        guaranteed: list[tuple[int, Decimal]] = []
-        seen: set[int] = set()
-        for i in range(1, MAX_GUARANTEED + 1):
-            tl_name, rate_name = f"g_{i}_tree_level", f"g_{i}_rate"
-            tree_level, rate = data.get(tl_name), data.get(rate_name)
-            if tl_name in self._errors or rate_name in self._errors:
-                continue
-            if tree_level is None and rate is None:
-                continue
-            if tree_level is None:
-                self.add_error(tl_name, _("Enter the tree level this rate guarantees."))
-                continue
-            if rate is None:
-                self.add_error(rate_name, _("Enter the rate of this guaranteed level."))
-                continue
-            if tree_level in seen:
-                self.add_error(tl_name, _("This tree level is already guaranteed above."))
-                continue
-            seen.add(tree_level)
-            guaranteed.append((tree_level, rate))
-        guaranteed_total = sum((r for _t, r in guaranteed), Decimal(0))
-        if guaranteed_total > limit:
-            self.add_error(
-                "cap" if cap is not None else "g_1_rate",
-                _("The guaranteed levels alone pay %(total)s%%, more than the %(cap)s%% cap.")
-                % {"total": _fmt(guaranteed_total), "cap": _fmt(limit)},
-            )
-        data["guaranteed"] = tuple(sorted(guaranteed))
-
-        if levels >= LEGAL_WARNING_LEVELS and not data.get("legal_acknowledged"):
-            self.add_error(
-                "legal_acknowledged",
-                _(
-                    "A plan of three or more levels is direct selling under Taiwan's Multi-Level "
-                    "Marketing Supervision Act (多層次傳銷管理法) and needs approval: confirm it "
-                    "to save."
-                ),
-            )
+        # One level past the maximum is enough for validate_plan to say there are too many.
+        count = max(0, min(levels, engine.MAX_LEVELS + 1))
+        rows = [[data.get(f"m_{n}_{k}") for k in range(1, n + 1)] for n in range(1, count + 1)]
+        self.draft = engine.PlanDraft(
+            mode=mode,
+            rates=[data.get(f"rate_{k}") for k in range(1, count + 1)]
+            if mode == engine.LEVELS
+            else [],
+            matrix=rows if mode == engine.MATRIX else [],
+            cap=data.get("cap"),
+            guaranteed=[
+                (data.get(f"g_{i}_tree_level"), data.get(f"g_{i}_rate"))
+                for i in range(1, MAX_GUARANTEED + 1)
+            ],
+            legal_acknowledged=bool(data.get("legal_acknowledged")),
+        )
+        for problem in engine.validate_plan(self.draft):
+            name = form_field(problem.path)
+            if name in self._errors:
+                continue  # a value that did not even parse already says so
+            self.add_error(name if name in self.fields else None, problem_message(problem))
         return data
 
     def rules(self) -> engine.PlanRules:
         """The engine's view of the valid form (for the preview and for saving)."""
         data = self.cleaned_data
-        levels, mode = data["levels"], data["mode"]
-        rates: tuple = ()
-        matrix: tuple = ()
-        if mode == engine.LEVELS:
-            rates = tuple(data[f"rate_{k}"] for k in range(1, levels + 1))
-        else:
-            matrix = tuple(
-                tuple(data[f"m_{n}_{k}"] for k in range(1, n + 1)) for n in range(1, levels + 1)
-            )
-        return engine.PlanRules(
-            levels=levels,
-            mode=mode,
-            rates=rates,
-            matrix=matrix,
-            cap=data.get("cap"),
-            guaranteed=data.get("guaranteed", ()),
-            include_shipping=data.get("include_shipping", False),
-            include_credit=data.get("include_credit", False),
-            inactive_rule=data["inactive_rule"],
-            self_pay=data.get("self_pay", False),
-            rounding_mode=data["rounding_mode"],
-            rounding_places=data["rounding_places"],
-        )
+        options = {name: data.get(name) for name in engine.PlanRules.OPTIONS}
+        return engine.rules_from_draft(self.draft, **options)
 
     def spec(self) -> PlanSpec:
         data = self.cleaned_data
@@ -321,17 +289,7 @@ def initial_from_version(plan: CommissionPlan, version: PlanVersion | None) -> d
     if version is None:
         return initial
     rules = version.to_rules()
-    initial.update(
-        mode=rules.mode,
-        levels=rules.levels,
-        cap=rules.cap,
-        include_shipping=rules.include_shipping,
-        include_credit=rules.include_credit,
-        inactive_rule=rules.inactive_rule,
-        self_pay=rules.self_pay,
-        rounding_mode=rules.rounding_mode,
-        rounding_places=rules.rounding_places,
-    )
+    initial.update(mode=rules.mode, levels=rules.levels, cap=rules.cap, **rules.options())
     for k, rate in enumerate(rules.rates, start=1):
         initial[f"rate_{k}"] = rate
     for n, row in enumerate(rules.matrix, start=1):
@@ -343,71 +301,11 @@ def initial_from_version(plan: CommissionPlan, version: PlanVersion | None) -> d
     return initial
 
 
-def rules_to_form_data(payload: dict) -> dict:
-    """Flatten an API payload (lists) into the form's field names."""
-    data: dict = {}
-    for key in (
-        "name",
-        "description",
-        "mode",
-        "cap",
-        "inactive_rule",
-        "rounding_mode",
-        "rounding_places",
-        "note",
-    ):
-        value = payload.get(key)
-        if value is not None:
-            data[key] = str(value)
-    for key in (
-        "is_default",
-        "include_shipping",
-        "include_credit",
-        "self_pay",
-        "legal_acknowledged",
-    ):
-        if payload.get(key):
-            data[key] = "on"
-    mode = payload.get("mode") or engine.LEVELS
-    rates = payload.get("rates") or []
-    matrix = payload.get("matrix") or []
-    levels = len(rates) if mode == engine.LEVELS else len(matrix)
-    data["levels"] = str(levels)
-    for k, rate in enumerate(rates[: engine.MAX_LEVELS], start=1):
-        data[f"rate_{k}"] = str(rate)
-    for n, row in enumerate(matrix[: engine.MAX_LEVELS], start=1):
-        for k, rate in enumerate(row[:n], start=1):
-            data[f"m_{n}_{k}"] = str(rate)
-    for i, item in enumerate((payload.get("guaranteed") or [])[:MAX_GUARANTEED], start=1):
-        if item.get("tree_level") is not None:
-            data[f"g_{i}_tree_level"] = str(item["tree_level"])
-        if item.get("rate") is not None:
-            data[f"g_{i}_rate"] = str(item["rate"])
-    return data
-
-
-def api_error_key(name: str) -> str:
-    """Form field name → the API payload's path (rate_3 → rates.2, m_2_1 → matrix.1.0)."""
-    parts = name.split("_")
-    if name.startswith("rate_"):
-        return f"rates.{int(parts[1]) - 1}"
-    if name.startswith("m_") and len(parts) == 3:
-        return f"matrix.{int(parts[1]) - 1}.{int(parts[2]) - 1}"
-    if name.startswith("g_") and len(parts) >= 3:
-        return f"guaranteed.{int(parts[1]) - 1}.{'_'.join(parts[2:])}"
-    return name
-
-
 class PreviewForm(forms.Form):
     """ "An order of NT$X by a member at level n": who gets what, before saving."""
 
-    amount = forms.DecimalField(
-        label=gettext_lazy("Order goods (NT$)"),
-        min_value=0,
-        max_value=10_000_000,
-        max_digits=12,
-        decimal_places=2,
-        initial=1000,
+    amount = money_field(
+        gettext_lazy("Order goods (NT$)"), required=True, max_value=10_000_000, initial=1000
     )
     buyer_level = forms.IntegerField(
         label=gettext_lazy("Buyer's level (number of uplines)"),
@@ -416,20 +314,8 @@ class PreviewForm(forms.Form):
         initial=2,
         help_text=gettext_lazy("The source is level 0; a member the source brought in is level 1."),
     )
-    shipping = forms.DecimalField(
-        label=gettext_lazy("Shipping fee (NT$)"),
-        required=False,
-        min_value=0,
-        max_digits=12,
-        decimal_places=2,
-    )
-    credit = forms.DecimalField(
-        label=gettext_lazy("Paid with shopping credit (NT$)"),
-        required=False,
-        min_value=0,
-        max_digits=12,
-        decimal_places=2,
-    )
+    shipping = money_field(gettext_lazy("Shipping fee (NT$)"))
+    credit = money_field(gettext_lazy("Paid with shopping credit (NT$)"))
     inactive_levels = forms.CharField(
         label=gettext_lazy("Inactive members at tree levels"),
         required=False,

@@ -16,7 +16,6 @@ from fenrun.commissions import engine
 
 MONEY = {"max_digits": 12, "decimal_places": 2}
 RATE = {"max_digits": 5, "decimal_places": 2}
-LEGAL_WARNING_LEVELS = 3
 
 
 class CommissionSettings(models.Model):
@@ -198,7 +197,7 @@ class PlanVersion(models.Model):
             ),
             # Three levels or more is direct selling: no such version without the acknowledgement.
             models.CheckConstraint(
-                condition=Q(levels__lt=LEGAL_WARNING_LEVELS)
+                condition=Q(levels__lt=engine.LEGAL_WARNING_LEVELS)
                 | Q(legal_acknowledged_at__isnull=False),
                 name="plan_version_legal_acknowledged",
             ),
@@ -218,14 +217,14 @@ class PlanVersion(models.Model):
             errors["levels"] = _("A plan has 1 to 20 levels.")
         if self.cap is not None and not 0 <= self.cap <= 100:
             errors["cap"] = _("The cap is a percentage from 0 to 100.")
-        if (self.levels or 0) >= LEGAL_WARNING_LEVELS and self.legal_acknowledged_at is None:
+        if (self.levels or 0) >= engine.LEGAL_WARNING_LEVELS and self.legal_acknowledged_at is None:
             errors["levels"] = _("Plans of three or more levels need the legal acknowledgement.")
         if errors:
             raise ValidationError(errors)
 
     @property
     def needs_legal_warning(self) -> bool:
-        return self.levels >= LEGAL_WARNING_LEVELS
+        return self.levels >= engine.LEGAL_WARNING_LEVELS
 
     def to_rules(self) -> engine.PlanRules:
         """The engine's view of this version (uses prefetched rates when present)."""
@@ -273,7 +272,9 @@ class PlanRate(models.Model):
                 condition=Q(rate__gte=0) & Q(rate__lte=100), name="plan_rate_0_to_100"
             ),
             models.CheckConstraint(
-                condition=Q(level__gte=1) & Q(level__lte=engine.MAX_LEVELS) & Q(row__lte=20),
+                condition=Q(level__gte=1)
+                & Q(level__lte=engine.MAX_LEVELS)
+                & Q(row__lte=engine.MAX_LEVELS),
                 name="plan_rate_level_1_to_20",
             ),
             models.CheckConstraint(

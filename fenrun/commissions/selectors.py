@@ -21,10 +21,10 @@ from fenrun.core.money import ZERO
 from fenrun.orders.models import Order, OrderLine
 from fenrun.orders.status import OrderStatus
 
-# How far up the chain is read. 20 covers the largest window; pass-up may have to step over
-# inactive members, so it reads further.
-CHAIN_DEPTH = 20
-CHAIN_DEPTH_PASS_UP = 40
+# How far up the chain is read: the largest window. Pass-up may have to step over inactive
+# members, so it reads twice as far (a longer run of inactive uplines ends the window early).
+CHAIN_DEPTH = engine.MAX_LEVELS
+CHAIN_DEPTH_PASS_UP = 2 * engine.MAX_LEVELS
 
 
 # -- referral tree (contract with fenrun.referrals.selectors) -------------------------------

@@ -4,7 +4,6 @@ reversal. Each function is one transaction; the arithmetic is the engine's."""
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
@@ -26,6 +25,7 @@ from fenrun.commissions.models import (
 )
 from fenrun.commissions.rules import detail_for_storage
 from fenrun.core import events
+from fenrun.core.errors import ConflictError, DomainError, NotFoundError
 from fenrun.core.money import ZERO
 from fenrun.orders.models import Order, OrderLine
 from fenrun.orders.status import OrderStatus
@@ -34,8 +34,11 @@ RELEASE_BATCH = 500
 COMMISSION_BATCH = 1_000  # rows per INSERT; SQLite allows 32,766 parameters
 
 
-class CommissionError(ValueError):
-    """A use case that cannot go through, with a message for the person who asked."""
+class CommissionError(ConflictError):
+    """A use case the current state refuses (the default plan, a plan orders used, an order
+    not completed yet), with a message for the person who asked and a ``code``."""
+
+    code = "commission_refused"
 
 
 # -- plans ---------------------------------------------------------------------------------
@@ -53,6 +56,13 @@ def _same_rules(version: PlanVersion | None, rules: engine.PlanRules) -> bool:
 def save_plan(*, spec: PlanSpec, actor=None, plan: CommissionPlan | None = None) -> CommissionPlan:
     """Create a plan, or edit one: a change of rules adds a version (old orders keep theirs)."""
     now = timezone.now()
+    taken = CommissionPlan.objects.filter(name=spec.name)
+    if plan is not None:
+        taken = taken.exclude(pk=plan.pk)
+    if taken.exists():
+        raise DomainError(
+            _("Another plan already has this name."), field="name", code="plan_name_taken"
+        )
     if plan is None:
         plan = CommissionPlan.objects.create(name=spec.name, description=spec.description)
         current = None
@@ -72,8 +82,6 @@ def save_plan(*, spec: PlanSpec, actor=None, plan: CommissionPlan | None = None)
     rules = spec.rules
     if _same_rules(current, rules):
         return plan
-    if rules.levels >= 3 and not spec.legal_acknowledged:
-        raise ValidationError({"legal_acknowledged": _("The legal warning must be acknowledged.")})
     number = (plan.versions.aggregate(n=Max("number"))["n"] or 0) + 1
     version = PlanVersion(
         plan=plan,
@@ -81,16 +89,12 @@ def save_plan(*, spec: PlanSpec, actor=None, plan: CommissionPlan | None = None)
         mode=rules.mode,
         levels=rules.levels,
         cap=rules.cap,
-        include_shipping=rules.include_shipping,
-        include_credit=rules.include_credit,
-        inactive_rule=rules.inactive_rule,
-        self_pay=rules.self_pay,
-        rounding_mode=rules.rounding_mode,
-        rounding_places=rules.rounding_places,
+        **rules.options(),
         note=spec.note,
         created_by=actor if getattr(actor, "pk", None) else None,
     )
-    if rules.levels >= 3:
+    # validate_plan asks for the acknowledgement; without it the model and the database refuse.
+    if rules.levels >= engine.LEGAL_WARNING_LEVELS and spec.legal_acknowledged:
         version.legal_acknowledged_by = version.created_by
         version.legal_acknowledged_at = now
     version.full_clean(exclude=["plan"])
@@ -124,7 +128,9 @@ def _make_default(plan: CommissionPlan) -> None:
 def set_default_plan(plan: CommissionPlan) -> CommissionPlan:
     plan = CommissionPlan.objects.select_for_update().get(pk=plan.pk)
     if not plan.versions.exists():
-        raise CommissionError(_("A plan without rates cannot be the default."))
+        raise CommissionError(
+            _("A plan without rates cannot be the default."), code="plan_without_rates"
+        )
     _make_default(plan)
     return plan
 
@@ -134,13 +140,16 @@ def delete_plan(plan: CommissionPlan) -> None:
     """Only a plan no order has used, and not the default: past orders must keep their rules."""
     plan = CommissionPlan.objects.select_for_update().get(pk=plan.pk)
     if plan.is_default:
-        raise CommissionError(_("Choose another default plan before deleting this one."))
+        raise CommissionError(
+            _("Choose another default plan before deleting this one."), code="default_plan"
+        )
     used = OrderLinePlan.objects.filter(plan_version__plan=plan).exists() or (
         Commission.objects.filter(plan_version__plan=plan).exists()
     )
     if used:
         raise CommissionError(
-            _("Orders have used this plan, so it is kept; remove its assignments instead.")
+            _("Orders have used this plan, so it is kept; remove its assignments instead."),
+            code="plan_in_use",
         )
     plan.delete()
 
@@ -149,7 +158,9 @@ def delete_plan(plan: CommissionPlan) -> None:
 def assign_plan(*, plan: CommissionPlan, target: str, obj) -> PlanAssignment:
     """Point a product, category, member or member group at ``plan`` (replacing another plan)."""
     if target not in PlanAssignment.Target.values:
-        raise CommissionError(_("Unknown assignment target."))
+        raise DomainError(
+            _("Unknown assignment target."), field="target", code="unknown_assignment_target"
+        )
     assignment, _created = PlanAssignment.objects.update_or_create(
         target=target, **{target: obj}, defaults={"plan": plan}
     )
@@ -319,9 +330,11 @@ def create_commissions_for_order(
     """Compute and store one order's commissions, once (see ``settle_orders``)."""
     batch = settle_orders([order_id], actor=actor, automatic=automatic, now=now)
     if batch.missing:
-        raise CommissionError(_("No such order."))
+        raise NotFoundError(_("No such order."))
     if batch.not_completed:
-        raise CommissionError(_("Commissions are created only for completed orders."))
+        raise CommissionError(
+            _("Commissions are created only for completed orders."), code="order_not_completed"
+        )
     if order_id in batch.existing:
         settlement = batch.existing[order_id]
         return SettlementResult(settlement, False, list(settlement.commissions.all()))
@@ -354,7 +367,9 @@ def release_due_commissions(*, now: datetime | None = None, batch_size: int = RE
                 id__in=ids, status=Commission.Status.PENDING
             ).update(status=Commission.Status.AVAILABLE, released_at=now)
             if updated != len(ids):
-                raise CommissionError("commissions changed while being released")
+                raise CommissionError(
+                    "commissions changed while being released", code="release_race"
+                )
             for commission_id, payee_id, amount in rows:
                 events.publish(
                     CommissionReleased(

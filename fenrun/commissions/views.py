@@ -3,15 +3,13 @@
 from decimal import Decimal
 
 from django.contrib import messages
-from django.contrib.admin.views.decorators import staff_member_required
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from fenrun.commissions import selectors, services
+from fenrun.commissions import engine, selectors, services
 from fenrun.commissions.forms import (
     MAX_GUARANTEED,
     AssignmentForm,
@@ -28,14 +26,18 @@ from fenrun.commissions.models import (
     PlanAssignment,
 )
 from fenrun.commissions.presentation import MemberFilterForm, preview_rows
+from fenrun.core.errors import DomainError, add_to_form
 from fenrun.core.money import ZERO
+from fenrun.core.permissions import Capability, has, has_any, requires
 from fenrun.orders.models import Order
 from fenrun.orders.status import OrderStatus
 
 PAGE_SIZE = 30
+PLANS = Capability.MANAGE_PLANS
+SETTLE = Capability.SETTLE_COMMISSIONS
 
 
-@staff_member_required
+@requires(PLANS)
 def plan_list(request):
     settings_obj = CommissionSettings.load()
     if request.method == "POST":
@@ -56,6 +58,7 @@ def plan_list(request):
             "plans": selectors.plans_with_current_versions(),
             "settings_form": settings_form,
             "assignment_counts": selectors.assignment_summary(),
+            "can_settle": has(request.user, SETTLE),
         },
     )
 
@@ -71,10 +74,8 @@ def _plan_page(request, *, plan: CommissionPlan | None):
         elif form.is_valid():
             try:
                 plan = services.save_plan(spec=form.spec(), actor=request.user, plan=plan)
-            except ValidationError as exc:
-                for field_name, errors in exc.message_dict.items():
-                    for error in errors:
-                        form.add_error(field_name if field_name in form.fields else None, error)
+            except DomainError as exc:
+                add_to_form(form, exc)
             else:
                 messages.success(request, _("Plan “%(name)s” saved.") % {"name": plan.name})
                 return redirect("commissions:plan_edit", pk=plan.pk)
@@ -96,6 +97,8 @@ def _plan_page(request, *, plan: CommissionPlan | None):
         "preview": result,
         "levels_value": form.levels_value(),
         "guaranteed_shown": min(MAX_GUARANTEED, max(3, filled_guaranteed + 1)),
+        "legal_warning_levels": engine.LEGAL_WARNING_LEVELS,
+        "show_contact": has(request.user, Capability.VIEW_CONTACT_DATA),
     }
     if plan is not None:
         context.update(
@@ -125,17 +128,17 @@ def _preview(form: PlanForm, preview_form: PreviewForm):
     return preview_rows(result, buyer_level=data["buyer_level"], rules=rules)
 
 
-@staff_member_required
+@requires(PLANS)
 def plan_create(request):
     return _plan_page(request, plan=None)
 
 
-@staff_member_required
+@requires(PLANS)
 def plan_edit(request, pk):
     return _plan_page(request, plan=get_object_or_404(CommissionPlan, pk=pk))
 
 
-@staff_member_required
+@requires(PLANS)
 @require_POST
 def plan_preview(request):
     """htmx: the preview table for the plan form as it is typed."""
@@ -150,33 +153,33 @@ def plan_preview(request):
     )
 
 
-@staff_member_required
+@requires(PLANS)
 @require_POST
 def plan_make_default(request, pk):
     plan = get_object_or_404(CommissionPlan, pk=pk)
     try:
         services.set_default_plan(plan)
     except services.CommissionError as exc:
-        messages.error(request, str(exc))
+        messages.error(request, exc.message)
     else:
         messages.success(request, _("“%(name)s” is now the default plan.") % {"name": plan.name})
     return redirect("commissions:plan_list")
 
 
-@staff_member_required
+@requires(PLANS)
 @require_POST
 def plan_delete(request, pk):
     plan = get_object_or_404(CommissionPlan, pk=pk)
     try:
         services.delete_plan(plan)
     except services.CommissionError as exc:
-        messages.error(request, str(exc))
+        messages.error(request, exc.message)
         return redirect("commissions:plan_edit", pk=pk)
     messages.success(request, _("Plan deleted."))
     return redirect("commissions:plan_list")
 
 
-@staff_member_required
+@requires(PLANS)
 @require_POST
 def assignment_add(request, pk):
     plan = get_object_or_404(CommissionPlan, pk=pk)
@@ -193,7 +196,7 @@ def assignment_add(request, pk):
     return redirect("commissions:plan_edit", pk=pk)
 
 
-@staff_member_required
+@requires(PLANS)
 @require_POST
 def assignment_remove(request, pk):
     assignment = get_object_or_404(PlanAssignment, pk=pk)
@@ -203,7 +206,7 @@ def assignment_remove(request, pk):
     return redirect("commissions:plan_edit", pk=plan_id)
 
 
-@staff_member_required
+@requires(SETTLE, Capability.VIEW_REPORTS)
 def order_commissions(request, order_id):
     order = get_object_or_404(Order.objects.select_related("user"), pk=order_id)
     commissions = list(selectors.order_commissions(order_id))
@@ -223,13 +226,22 @@ def order_commissions(request, order_id):
             "total": sum(
                 (c.amount for c in commissions if c.status != Commission.Status.REVERSED), ZERO
             ),
-            "can_create": settlement is None and order.status == OrderStatus.COMPLETED,
+            "can_create": (
+                settlement is None
+                and order.status == OrderStatus.COMPLETED
+                and has(request.user, SETTLE)
+            ),
+            "can_edit_plans": has(request.user, PLANS),
+            "can_open_order": has_any(
+                request.user, (Capability.MANAGE_ORDERS, Capability.FULFIL_ORDERS)
+            ),
+            "show_contact": has(request.user, Capability.VIEW_CONTACT_DATA),
             "automatic": CommissionSettings.load().automatic,
         },
     )
 
 
-@staff_member_required
+@requires(SETTLE)
 @require_POST
 def create_for_order(request, order_id):
     """ "新增推薦獎金": create an order's commissions by hand (once; a repeat changes nothing)."""
@@ -237,7 +249,7 @@ def create_for_order(request, order_id):
     try:
         result = services.create_commissions_for_order(order_id, actor=request.user)
     except services.CommissionError as exc:
-        messages.error(request, str(exc))
+        messages.error(request, exc.message)
     else:
         if result.created:
             messages.success(
@@ -256,7 +268,7 @@ UNSETTLED_PAGE_SIZE = 50
 SETTLE_AT_MOST = 500  # orders per press of the button: one transaction, a few seconds at most
 
 
-@staff_member_required
+@requires(SETTLE)
 def unsettled_orders(request):
     """Completed orders without commissions ("新增推薦獎金" for many orders at once): the
     manual mode's work list, and what is left when automatic creation was switched on late."""
@@ -293,6 +305,7 @@ def unsettled_orders(request):
         {
             "page": page,
             "automatic": CommissionSettings.load().automatic,
+            "show_contact": has(request.user, Capability.VIEW_CONTACT_DATA),
         },
     )
 

@@ -17,19 +17,35 @@ from .types import (
     RoundedPayout,
     Skipped,
 )
+from .validation import (
+    LEGAL_WARNING_LEVELS,
+    MAX_GUARANTEED,
+    MIN_LEVELS,
+    MIN_TREE_LEVEL,
+    PlanDraft,
+    Problem,
+    rules_from_draft,
+    validate_plan,
+)
 
 __all__ = [
     "FORFEIT",
+    "LEGAL_WARNING_LEVELS",
     "LEVELS",
     "MATRIX",
+    "MAX_GUARANTEED",
     "MAX_LEVELS",
+    "MIN_LEVELS",
+    "MIN_TREE_LEVEL",
     "PASS_UP",
     "ChainMember",
     "LinePayout",
     "LineResult",
     "OrderLineInput",
     "OrderResult",
+    "PlanDraft",
     "PlanRules",
+    "Problem",
     "RoundedPayout",
     "Skipped",
     "compute_line",
@@ -37,5 +53,7 @@ __all__ = [
     "split_proportionally",
     "line_base",
     "preview_chain",
+    "rules_from_draft",
     "settle_order",
+    "validate_plan",
 ]

@@ -7,7 +7,7 @@ LEVELS = "levels"
 MATRIX = "matrix"
 PASS_UP = "pass_up"
 FORFEIT = "forfeit"
-MAX_LEVELS = 20
+MAX_LEVELS = 20  # PRODUCT.md: a plan has 1 to 20 levels
 HUNDRED = Decimal(100)
 
 
@@ -35,10 +35,23 @@ class PlanRules:
     rounding_places: int = 0
     version_id: int | None = None
 
+    # The settings beside the rates, as the forms, the API and the database name them.
+    OPTIONS = (
+        "include_shipping",
+        "include_credit",
+        "inactive_rule",
+        "self_pay",
+        "rounding_mode",
+        "rounding_places",
+    )
+
+    def options(self) -> dict:
+        return {name: getattr(self, name) for name in self.OPTIONS}
+
     def __post_init__(self):
         # The plan forms validate with field errors; this only guards the core's own assumptions.
         if not 1 <= self.levels <= MAX_LEVELS:
-            raise ValueError("levels must be 1..20")
+            raise ValueError(f"levels must be 1..{MAX_LEVELS}")
         if self.mode == LEVELS and len(self.rates) != self.levels:
             raise ValueError("one rate per level")
         if self.mode == MATRIX and (

@@ -16,6 +16,15 @@ from fenrun.orders.tests.factories import ShippingMethodFactory, home_recipient
 D = Decimal
 
 
+def role_user(role: str, **kwargs):
+    """A staff user holding one of the default roles (店長, 財務, 出貨, 行銷)."""
+    from django.contrib.auth.models import Group
+
+    user = UserFactory(is_staff=True, **kwargs)
+    user.groups.add(Group.objects.get(name=role))
+    return user
+
+
 def make_chain(depth: int):
     """Members bound one under the other: chain[0] is the source (tree level 1)."""
     from fenrun.referrals.models import ReferralNode

@@ -18,7 +18,7 @@ from fenrun.orders.services import change_status
 from fenrun.orders.status import OrderStatus
 from fenrun.wallet.selectors import balances
 
-from .conftest import complete, make_chain, make_plan, place, seed_plan
+from .conftest import complete, make_chain, make_plan, place, role_user, seed_plan
 
 pytestmark = pytest.mark.django_db
 D = Decimal
@@ -135,7 +135,7 @@ def test_staff_page_lists_unsettled_orders_and_settles_the_ticked_ones(client, m
     seed_plan()
     source, level1, level2 = make_chain(3)
     first, second = (complete(place(level2)) for _ in range(2))
-    staff = UserFactory(is_staff=True)
+    staff = role_user("財務")
     client.force_login(staff)
     url = reverse("commissions:unsettled_orders")
 
@@ -155,7 +155,7 @@ def test_staff_page_lists_unsettled_orders_and_settles_the_ticked_ones(client, m
 def test_staff_page_asks_for_a_tick_and_refuses_members(client, manual):
     seed_plan()
     url = reverse("commissions:unsettled_orders")
-    client.force_login(UserFactory(is_staff=True))
+    client.force_login(role_user("財務"))
     response = client.post(url, {}, follow=True)
     assert response.status_code == 200
     assert OrderSettlement.objects.count() == 0

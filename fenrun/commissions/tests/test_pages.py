@@ -10,7 +10,7 @@ from fenrun.catalog.tests.factories import ProductFactory
 from fenrun.commissions.models import Commission, CommissionPlan, PlanVersion
 from fenrun.commissions.services import update_settings
 
-from .conftest import complete, make_chain, make_plan, place, seed_plan
+from .conftest import complete, make_chain, make_plan, place, role_user, seed_plan
 
 pytestmark = pytest.mark.django_db
 D = Decimal
@@ -18,7 +18,7 @@ D = Decimal
 
 @pytest.fixture
 def staff_client(client):
-    staff = UserFactory(is_staff=True, email="boss@example.com")
+    staff = role_user("店長", email="boss@example.com")
     client.force_login(staff)
     client.staff = staff
     return client
@@ -210,15 +210,16 @@ def test_hot_pages_do_not_grow_queries_with_rows(client, django_assert_max_num_q
     with django_assert_max_num_queries(12):
         response = client.get(reverse("commissions:my_commissions"))
     assert len(response.context["page"]) == 12
-    staff = UserFactory(is_staff=True)
+    staff = role_user("店長")
     client.force_login(staff)
     order_id = Commission.objects.values_list("order_id", flat=True).first()
-    with django_assert_max_num_queries(11):
+    # Staff pages read the role's permissions once per request: two queries more.
+    with django_assert_max_num_queries(13):
         response = client.get(reverse("commissions:order_commissions", args=[order_id]))
     assert len(response.context["commissions"]) == 6
     for n in range(3):
         make_plan(f"extra {n}", rates=[1, 1, 1], default=False, guaranteed=[(1, 1)])
-    with django_assert_max_num_queries(12):
+    with django_assert_max_num_queries(14):
         response = client.get(reverse("commissions:plan_list"))
     assert len(response.context["plans"]) == 4
 

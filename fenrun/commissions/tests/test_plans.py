@@ -20,6 +20,7 @@ from fenrun.commissions.models import (
     PlanRate,
     PlanVersion,
 )
+from fenrun.core.errors import DomainError
 
 from .conftest import complete, make_chain, make_plan, place
 
@@ -119,9 +120,14 @@ def test_inputs_outside_the_chosen_levels_are_ignored():
     assert form.rules().rates == (D(10), D(5))
 
 
-def test_duplicate_name_is_refused():
+def test_duplicate_name_is_refused_on_the_name_field():
     make_plan("方案A", rates=[1])
-    assert "name" in errors_of()
+    form = PlanForm(data=form_data())
+    assert form.is_valid(), form.errors
+    with pytest.raises(DomainError) as refused:
+        services.save_plan(spec=form.spec())
+    assert refused.value.code == "plan_name_taken" and "name" in refused.value.errors
+    assert CommissionPlan.objects.count() == 1
 
 
 def test_three_levels_need_the_acknowledgement_which_is_recorded():
