@@ -10,18 +10,19 @@ A request the principal may make must not be refused (401, 403, a redirect to a 
 may not make must be refused the documented way.
 """
 
+import importlib
 import re
 
 import pytest
 from django.contrib import admin
-from django.contrib.auth.models import Group
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from fenrun.accounts.tests.factories import UserFactory
 from fenrun.api import api
 from fenrun.core.auth import issue_integrator_token
-from fenrun.core.permissions import ROLES, CapabilityAdminMixin
+from fenrun.core.permissions import ROLES, Capability, CapabilityAdminMixin
+from fenrun.core.testing import role_group
 
 pytestmark = pytest.mark.django_db
 
@@ -87,7 +88,7 @@ def clients():
     made["staff_without_role"] = _logged_in(UserFactory(is_staff=True))
     for role in ROLES:
         user = UserFactory(is_staff=True)
-        user.groups.add(Group.objects.get(name=role))
+        user.groups.add(role_group(role))
         made[role] = _logged_in(user)
     made["superuser"] = _logged_in(UserFactory(is_staff=True, is_superuser=True))
     return made
@@ -103,9 +104,17 @@ def _is_login_redirect(response) -> bool:
     return response.status_code == 302 and response["Location"].startswith(LOGIN_PATHS)
 
 
+def test_the_migration_creates_exactly_the_default_roles():
+    migration = importlib.import_module("fenrun.core.migrations.0002_default_roles")
+    assert {name: set(codenames) for name, codenames in migration.ROLES.items()} == {
+        name: {c.codename for c in caps} for name, caps in ROLES.items()
+    }
+    assert set(migration.ALL) == {c.codename for c in Capability}
+
+
 def test_every_default_role_is_a_group_with_exactly_its_capabilities():
     for role, capabilities in ROLES.items():
-        group = Group.objects.get(name=role)
+        group = role_group(role)
         held = {f"{p.content_type.app_label}.{p.codename}" for p in group.permissions.all()}
         assert held == {str(c) for c in capabilities}, role
 

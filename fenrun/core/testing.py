@@ -79,3 +79,35 @@ def run_all_at_once(jobs, *, timeout: float = 120) -> list:
     errors = [r for r in results if isinstance(r, Exception)]
     assert not errors, errors
     return results
+
+
+# -- staff roles ---------------------------------------------------------------------------------
+
+
+def role_group(name: str):
+    """The default role ``name`` as a group with its capabilities.
+
+    The migration creates the roles, but a transactional test (a browser test's live server)
+    empties every table when it ends, groups included; later tests in the same process would find
+    none. This puts the role back exactly as the migration makes it.
+    """
+    from django.contrib.auth.models import Group, Permission
+
+    from fenrun.core.permissions import APP_LABEL, ROLES
+
+    group, created = Group.objects.get_or_create(name=name)
+    if created:
+        codenames = [c.codename for c in ROLES[name]]
+        group.permissions.set(
+            Permission.objects.filter(content_type__app_label=APP_LABEL, codename__in=codenames)
+        )
+    return group
+
+
+def grant_role(user, name: str):
+    """Make ``user`` staff holding the default role ``name``; returns the user."""
+    if not user.is_staff:
+        user.is_staff = True
+        user.save(update_fields=["is_staff"])
+    user.groups.add(role_group(name))
+    return user

@@ -15,12 +15,13 @@ def completed_orders(transactional_db):
     from fenrun.accounts.tests.factories import UserFactory
     from fenrun.commissions import services
     from fenrun.commissions.tests.conftest import complete, make_chain, place, seed_plan
+    from fenrun.core.testing import grant_role
 
     services.update_settings(automatic=False, hold_days=7)
     seed_plan()
     source, level1, level2 = make_chain(3)
     orders = [complete(place(level2, price=Decimal(1000))) for _ in range(3)]
-    staff = UserFactory(email="boss@example.com", is_staff=True)
+    staff = grant_role(UserFactory(email="boss@example.com"), "財務")
     return {"orders": orders, "source": source, "level1": level1, "staff": staff}
 
 

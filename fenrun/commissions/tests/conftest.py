@@ -9,6 +9,7 @@ from fenrun.catalog.tests.factories import ProductFactory
 from fenrun.commissions import engine, services
 from fenrun.commissions.forms import PlanSpec
 from fenrun.commissions.models import CommissionSettings
+from fenrun.core.testing import role_group
 from fenrun.orders.services import change_status, place_order
 from fenrun.orders.status import OrderStatus
 from fenrun.orders.tests.factories import ShippingMethodFactory, home_recipient
@@ -18,10 +19,8 @@ D = Decimal
 
 def role_user(role: str, **kwargs):
     """A staff user holding one of the default roles (店長, 財務, 出貨, 行銷)."""
-    from django.contrib.auth.models import Group
-
     user = UserFactory(is_staff=True, **kwargs)
-    user.groups.add(Group.objects.get(name=role))
+    user.groups.add(role_group(role))
     return user
 
 

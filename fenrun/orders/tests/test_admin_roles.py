@@ -1,7 +1,6 @@
 """What each staff role may do with orders, the catalogue and integrator keys in the back office."""
 
 import pytest
-from django.contrib.auth.models import Group
 from django.contrib.messages import SUCCESS
 from django.test import Client
 from django.urls import reverse
@@ -9,6 +8,7 @@ from django.urls import reverse
 from fenrun.accounts.tests.factories import UserFactory
 from fenrun.catalog.tests.factories import ProductFactory
 from fenrun.core.auth import issue_integrator_token
+from fenrun.core.testing import role_group
 from fenrun.orders.models import OrderStatusChange
 from fenrun.orders.services import change_status, place_order
 from fenrun.orders.status import OrderStatus as S
@@ -24,7 +24,7 @@ def _fast_password_hashing(settings):
 
 def role_client(role: str) -> Client:
     user = UserFactory(is_staff=True)
-    user.groups.add(Group.objects.get(name=role))
+    user.groups.add(role_group(role))
     client = Client()
     client.force_login(user)
     client.user = user
@@ -157,9 +157,7 @@ def test_the_catalogue_and_shipping_methods_need_manage_catalogue():
     for name in ("catalog_product", "catalog_category", "orders_shippingmethod"):
         assert shipper.get(reverse(f"admin:{name}_changelist")).status_code == 403, name
     clerk = UserFactory(is_staff=True)
-    clerk.user_permissions.add(
-        *Group.objects.get(name="店長").permissions.filter(codename="manage_catalogue")
-    )
+    clerk.user_permissions.add(*role_group("店長").permissions.filter(codename="manage_catalogue"))
     client = Client()
     client.force_login(clerk)
     page = client.get(reverse("admin:catalog_product_change", args=[product.pk]))

@@ -3,7 +3,7 @@ from decimal import Decimal
 from io import StringIO
 
 import pytest
-from django.contrib.auth.models import Group, Permission
+from django.contrib.auth.models import Permission
 from django.core.management import CommandError, call_command
 from django.test import Client
 
@@ -14,6 +14,7 @@ from fenrun.core import events
 from fenrun.core.auth import hash_key, issue_integrator_token
 from fenrun.core.errors import ConflictError
 from fenrun.core.models import IntegratorToken
+from fenrun.core.testing import role_group
 from fenrun.orders import services as order_services
 from fenrun.orders.events import OrderStatusChanged
 from fenrun.orders.models import Order, OrderStatusChange
@@ -461,7 +462,7 @@ def test_status_input_errors(staff_client, member):
 
 def role_client(role: str):
     user = UserFactory(is_staff=True)
-    user.groups.add(Group.objects.get(name=role))
+    user.groups.add(role_group(role))
     client = Client()
     client.force_login(user)
     return client
