@@ -15,7 +15,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from fenrun.accounts.contact import email_for, sees_contact_data
+from fenrun.accounts.contact import email_for, label_for, sees_contact_data
 from fenrun.core.errors import add_to_form
 from fenrun.core.money import format_twd
 from fenrun.core.permissions import Capability, has, requires
@@ -286,7 +286,7 @@ def _render_member(request, member, *, adjustment_form=None, conversion_form=Non
         request,
         "wallet/staff/member.html",
         {
-            "title": _("Wallet of %(member)s") % {"member": member},
+            "title": _("Wallet of %(member)s") % {"member": label_for(request.user, member)},
             "member": member,
             "balances": selectors.balances(member),
             "filters": filters,
