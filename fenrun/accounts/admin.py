@@ -7,6 +7,11 @@ from unfold.admin import ModelAdmin
 from unfold.forms import AdminPasswordChangeForm, UserChangeForm, UserCreationForm
 
 from fenrun.accounts.models import MemberGroup, User
+from fenrun.core.permissions import Capability, CapabilityAdminMixin, has
+
+# What makes an account staff, and which roles it holds: only MANAGE_STAFF edits these, so
+# whoever manages members cannot promote anyone, themselves included.
+STAFF_FIELDS = ("is_staff", "is_superuser", "groups", "user_permissions")
 
 
 class LowercaseEmailMixin:
@@ -31,8 +36,19 @@ class MemberChangeForm(LowercaseEmailMixin, UserChangeForm):
 
 
 @admin.register(User)
-class UserAdmin(BaseUserAdmin, ModelAdmin):
-    """Members and staff: they log in with their e-mail address, there is no username."""
+class UserAdmin(CapabilityAdminMixin, BaseUserAdmin, ModelAdmin):
+    """Members and staff: they log in with their e-mail address, there is no username.
+
+    The list shows e-mail and phone, so reading it needs contact-data access (or managing
+    members, which edits them). Members are deactivated, never deleted: their orders,
+    commissions and ledger rows point at them.
+    """
+
+    capabilities = {
+        "view": (Capability.VIEW_CONTACT_DATA, Capability.MANAGE_MEMBERS),
+        "change": Capability.MANAGE_MEMBERS,
+        "add": Capability.MANAGE_MEMBERS,
+    }
 
     form = MemberChangeForm
     add_form = MemberCreationForm
@@ -80,19 +96,48 @@ class UserAdmin(BaseUserAdmin, ModelAdmin):
     )
     readonly_fields = ("last_login", "date_joined")
 
+    def has_change_permission(self, request, obj=None):
+        # A staff account (its e-mail, its password) is staff business: whoever could change
+        # it could log in as that staff member.
+        if obj is not None and (obj.is_staff or obj.is_superuser):
+            if not has(request.user, Capability.MANAGE_STAFF):
+                return False
+        return super().has_change_permission(request, obj)
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = tuple(super().get_readonly_fields(request, obj))
+        if not has(request.user, Capability.MANAGE_STAFF):
+            return fields + STAFF_FIELDS
+        if not request.user.is_superuser:
+            # Only a superuser makes another: MANAGE_STAFF hands out roles, not "everything".
+            return fields + ("is_superuser",)
+        return fields
+
 
 @admin.register(MemberGroup)
-class MemberGroupAdmin(ModelAdmin):
+class MemberGroupAdmin(CapabilityAdminMixin, ModelAdmin):
+    capabilities = {
+        "view": Capability.MANAGE_MEMBERS,
+        "change": Capability.MANAGE_MEMBERS,
+        "add": Capability.MANAGE_MEMBERS,
+        "delete": Capability.MANAGE_MEMBERS,
+    }
     list_display = ("name", "code", "is_default", "sort_order")
     list_editable = ("sort_order",)
     prepopulated_fields = {"code": ("name",)}
     search_fields = ("name", "code")
 
 
-# Staff permission groups keep Django's admin, restyled to match the rest of the back office.
+# Staff roles (Django groups) keep Django's admin, restyled to match the rest of the back
+# office; changing what a role may do is managing staff.
 admin.site.unregister(Group)
 
 
 @admin.register(Group)
-class GroupAdmin(BaseGroupAdmin, ModelAdmin):
-    pass
+class GroupAdmin(CapabilityAdminMixin, BaseGroupAdmin, ModelAdmin):
+    capabilities = {
+        "view": Capability.MANAGE_STAFF,
+        "change": Capability.MANAGE_STAFF,
+        "add": Capability.MANAGE_STAFF,
+        "delete": Capability.MANAGE_STAFF,
+    }

@@ -1,5 +1,6 @@
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -8,6 +9,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from unfold.admin import ModelAdmin
 
+from fenrun.accounts.contact import ContactMaskingAdminMixin
+from fenrun.core.errors import add_to_form
+from fenrun.core.permissions import Capability, CapabilityAdminMixin, has, has_any
 from fenrun.referrals import selectors, services
 from fenrun.referrals.forms import MemberLookupForm, ReassignForm
 from fenrun.referrals.models import (
@@ -20,18 +24,33 @@ from fenrun.referrals.models import (
     SponsorChange,
 )
 
+C = Capability
+# Who may look at the tree: report readers, and whoever re-assigns sponsors (they need to see
+# what they move).
+TREE_READERS = (C.VIEW_REPORTS, C.CHANGE_SPONSORS)
 
-class ReadOnlyMixin:
-    def has_add_permission(self, request, obj=None):
-        return False
 
-    def has_change_permission(self, request, obj=None):
-        return False
+class ReportAdmin(CapabilityAdminMixin, ContactMaskingAdminMixin, ModelAdmin):
+    """Read-only figures: only "view" is declared, so nobody changes them here."""
+
+    capabilities = {"view": C.VIEW_REPORTS}
+    member_columns = {
+        "user": gettext_lazy("member"),
+        "member": gettext_lazy("member"),
+        "sponsor": gettext_lazy("sponsor"),
+        "old_sponsor": gettext_lazy("old sponsor"),
+        "new_sponsor": gettext_lazy("new sponsor"),
+        "actor": gettext_lazy("changed by"),
+        "referrer": gettext_lazy("referrer"),
+        "owner": gettext_lazy("owner"),
+    }
 
 
 @admin.register(ReferralNode)
-class ReferralNodeAdmin(ReadOnlyMixin, ModelAdmin):
+class ReferralNodeAdmin(ReportAdmin):
     """The tree is changed only through the re-assignment page, which keeps it a tree."""
+
+    capabilities = {"view": TREE_READERS}
 
     list_display = ("user", "sponsor", "depth", "bound_via", "bound_at", "tree_link")
     list_filter = ("bound_via", "depth")
@@ -40,9 +59,6 @@ class ReferralNodeAdmin(ReadOnlyMixin, ModelAdmin):
     raw_id_fields = ("user", "sponsor")
     exclude = ("path",)
     ordering = ("-bound_at",)
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     @admin.display(description=gettext_lazy("Tree"))
     def tree_link(self, obj):
@@ -70,8 +86,8 @@ class ReferralNodeAdmin(ReadOnlyMixin, ModelAdmin):
         return {**self.admin_site.each_context(request), "opts": self.model._meta, "title": title}
 
     def tree_lookup_view(self, request):
-        if not request.user.has_perm("referrals.view_referralnode"):
-            return redirect("admin:index")
+        if not has_any(request.user, TREE_READERS):
+            raise PermissionDenied
         form = MemberLookupForm(request.GET or None)
         if form.is_valid():
             return redirect("admin:referrals_tree", form.cleaned_data["member"].pk)
@@ -82,11 +98,11 @@ class ReferralNodeAdmin(ReadOnlyMixin, ModelAdmin):
         )
 
     def tree_view(self, request, user_id: int):
-        if not request.user.has_perm("referrals.view_referralnode"):
-            return redirect("admin:index")
+        if not has_any(request.user, TREE_READERS):
+            raise PermissionDenied
         member = get_object_or_404(get_user_model(), pk=user_id)
         services.ensure_node(member)
-        can_reassign = request.user.has_perm("referrals.add_sponsorchange")
+        can_reassign = has(request.user, C.CHANGE_SPONSORS)
         form = ReassignForm(request.POST or None) if can_reassign else None
         if request.method == "POST" and form is not None and form.is_valid():
             try:
@@ -95,9 +111,10 @@ class ReferralNodeAdmin(ReadOnlyMixin, ModelAdmin):
                     form.cleaned_data["member"],
                     actor=request.user,
                     reason=form.cleaned_data["reason"],
+                    sponsor_field="member",
                 )
             except services.ReferralError as exc:
-                form.add_error("member" if exc.field == "sponsor" else None, exc.message)
+                add_to_form(form, exc)
             else:
                 messages.success(request, _("Sponsor changed."))
                 return redirect("admin:referrals_tree", member.pk)
@@ -114,17 +131,25 @@ class ReferralNodeAdmin(ReadOnlyMixin, ModelAdmin):
 
 
 @admin.register(SponsorChange)
-class SponsorChangeAdmin(ReadOnlyMixin, ModelAdmin):
+class SponsorChangeAdmin(ReportAdmin):
+    """The audit trail of re-assignments: made on the tree page, never edited."""
+
+    capabilities = {"view": TREE_READERS}
     list_display = ("created_at", "member", "old_sponsor", "new_sponsor", "actor", "reason")
     search_fields = ("member__email", "reason")
     list_select_related = ("member", "old_sponsor", "new_sponsor", "actor")
 
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(ReferralCode)
-class ReferralCodeAdmin(ModelAdmin):
+class ReferralCodeAdmin(ReportAdmin):
+    # A member's code is part of their account: reading it is a report, changing it is
+    # managing the member.
+    capabilities = {
+        "view": C.VIEW_REPORTS,
+        "change": C.MANAGE_MEMBERS,
+        "add": C.MANAGE_MEMBERS,
+        "delete": C.MANAGE_MEMBERS,
+    }
     list_display = ("code", "user", "kind", "created_at")
     list_filter = ("kind",)
     search_fields = ("code", "user__email")
@@ -133,7 +158,13 @@ class ReferralCodeAdmin(ModelAdmin):
 
 
 @admin.register(Campaign)
-class CampaignAdmin(ModelAdmin):
+class CampaignAdmin(ReportAdmin):
+    capabilities = {
+        "view": (C.MANAGE_CAMPAIGNS, C.VIEW_REPORTS),
+        "change": C.MANAGE_CAMPAIGNS,
+        "add": C.MANAGE_CAMPAIGNS,
+        "delete": C.MANAGE_CAMPAIGNS,
+    }
     list_display = ("title", "slug", "kind", "starts_at", "ends_at", "owner", "is_active")
     list_filter = ("kind", "is_active")
     search_fields = ("title", "slug")
@@ -142,7 +173,7 @@ class CampaignAdmin(ModelAdmin):
 
 
 @admin.register(Click)
-class ClickAdmin(ReadOnlyMixin, ModelAdmin):
+class ClickAdmin(ReportAdmin):
     list_display = (
         "created_at",
         "code",
@@ -159,7 +190,7 @@ class ClickAdmin(ReadOnlyMixin, ModelAdmin):
 
 
 @admin.register(OrderAttribution)
-class OrderAttributionAdmin(ReadOnlyMixin, ModelAdmin):
+class OrderAttributionAdmin(ReportAdmin):
     list_display = ("order", "referrer", "campaign", "click", "created_at")
     search_fields = ("order__number", "referrer__email")
     list_select_related = ("order", "referrer", "campaign")
@@ -167,7 +198,14 @@ class OrderAttributionAdmin(ReadOnlyMixin, ModelAdmin):
 
 
 @admin.register(ReferralSettings)
-class ReferralSettingsAdmin(ModelAdmin):
+class ReferralSettingsAdmin(CapabilityAdminMixin, ModelAdmin):
+    # The attribution window decides who earns a commission: a money rule, like the plans.
+    # Marketing may read it. See docs/referral-tree.md.
+    capabilities = {
+        "view": (C.MANAGE_PLANS, C.MANAGE_CAMPAIGNS, C.VIEW_REPORTS),
+        "change": C.MANAGE_PLANS,
+        "add": C.MANAGE_PLANS,
+    }
     list_display = (
         "__str__",
         "attribution_window_days",
@@ -176,10 +214,7 @@ class ReferralSettingsAdmin(ModelAdmin):
     )
 
     def has_add_permission(self, request):
-        return not ReferralSettings.objects.exists()
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+        return super().has_add_permission(request) and not ReferralSettings.objects.exists()
 
     def save_model(self, request, obj, form, change):
         obj.pk = 1

@@ -4,14 +4,18 @@ from datetime import datetime
 
 from django.contrib.auth import get_user_model
 from django.core.paginator import Paginator
+from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 
+from fenrun.accounts.contact import email_for
 from fenrun.catalog.models import Product
-from fenrun.core.api_errors import ApiError
-from fenrun.core.auth import MemberSessionAuth
+from fenrun.core.api_errors import ApiError, ErrorOut
+from fenrun.core.permissions import Capability, member_only, staff_only
 from fenrun.referrals import selectors, services
 
-router = Router(tags=["referrals"], auth=MemberSessionAuth())
+router = Router(tags=["referrals"])
+
+ERRORS = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut}
 
 
 class StatsOut(Schema):
@@ -144,12 +148,12 @@ def _link(request, code, product, stats) -> dict:
     }
 
 
-def _require_staff(request):
-    if not request.user.is_staff:
-        raise ApiError(403, "Staff only.")
-
-
-@router.get("/me", response=MeOut, summary="My codes, shop link and totals")
+@router.get(
+    "/me",
+    response={200: MeOut, **ERRORS},
+    summary="My codes, shop link and totals",
+    **member_only(),
+)
 def me(request):
     code = _code(request)
     node = selectors.node_of(request.user.pk)
@@ -168,7 +172,10 @@ def me(request):
 
 
 @router.get(
-    "/me/links", response=LinksOut, summary="My product links with clicks, sign-ups, orders"
+    "/me/links",
+    response={200: LinksOut, **ERRORS},
+    summary="My product links with clicks, sign-ups, orders",
+    **member_only(),
 )
 def my_links(request, q: str = "", page: int = 1):
     code = _code(request)
@@ -184,12 +191,14 @@ def my_links(request, q: str = "", page: int = 1):
     }
 
 
-@router.post("/me/code", response={201: CodeOut}, summary="Choose my own code (once)")
+@router.post(
+    "/me/code",
+    response={201: CodeOut, **ERRORS},
+    summary="Choose my own code (once)",
+    **member_only(),
+)
 def choose_code(request, payload: VanityIn):
-    try:
-        return Status(201, services.choose_vanity_code(request.user, payload.code))
-    except services.ReferralError as exc:
-        raise ApiError(422, exc.message, {"code": [exc.message]}) from None
+    return Status(201, services.choose_vanity_code(request.user, payload.code))
 
 
 def _campaign_out(request, code, campaign, stats) -> dict:
@@ -208,7 +217,10 @@ def _campaign_out(request, code, campaign, stats) -> dict:
 
 
 @router.get(
-    "/me/campaigns", response=list[CampaignOut], summary="Campaigns I can share, with my figures"
+    "/me/campaigns",
+    response={200: list[CampaignOut], **ERRORS},
+    summary="Campaigns I can share, with my figures",
+    **member_only(),
 )
 def my_campaigns(request):
     code = _code(request)
@@ -219,24 +231,23 @@ def my_campaigns(request):
 
 @router.post(
     "/campaigns",
-    response={201: CampaignOut},
-    summary="Create a campaign (staff or allowed members)",
+    response={201: CampaignOut, **ERRORS},
+    summary="Create a campaign (staff who manage campaigns: shop-wide; allowed members: their own)",
+    # A member operation: members the shop allows create their own campaigns. Whether the
+    # campaign is shop-wide is decided by MANAGE_CAMPAIGNS in the service; a caller who may
+    # not create campaigns at all gets 403 from it.
+    **member_only(),
 )
 def create_campaign(request, payload: CampaignIn):
-    if not services.can_create_campaigns(request.user):
-        raise ApiError(403, "You may not create campaigns.")
-    try:
-        campaign = services.create_campaign(actor=request.user, **payload.dict())
-    except services.ReferralError as exc:
-        raise ApiError(422, exc.message, {exc.field: [exc.message]}) from None
+    campaign = services.create_campaign(actor=request.user, **payload.dict())
     return Status(201, _campaign_out(request, _code(request), campaign, {}))
 
 
-def _member(user, depth=None, direct_count=None) -> dict:
+def _member(viewer, user, depth=None, direct_count=None) -> dict:
     return {
         "user_id": user.pk,
         "name": user.display_name,
-        "email": user.email,
+        "email": email_for(viewer, user),
         "tree_level": depth,
         "direct_count": direct_count,
     }
@@ -245,67 +256,68 @@ def _member(user, depth=None, direct_count=None) -> dict:
 def _get_user(user_id: int):
     user = get_user_model().objects.filter(pk=user_id).first()
     if user is None:
-        raise ApiError(404, "No such member.")
+        raise ApiError(404, _("No such member."))
     return user
 
 
-@router.get("/members/{user_id}/tree", response=TreeOut, summary="Staff: the tree around a member")
+@router.get(
+    "/members/{user_id}/tree",
+    response={200: TreeOut, **ERRORS},
+    summary="Staff: the tree around a member (e-mail masked without contact-data access)",
+    **staff_only(Capability.VIEW_REPORTS),
+)
 def member_tree(request, user_id: int):
-    _require_staff(request)
+    viewer = request.auth
     services.ensure_node(_get_user(user_id))
     view = selectors.tree_around(user_id)
     sponsor_node = selectors.node_of(view.sponsor.pk) if view.sponsor else None
     return {
-        "member": _member(view.member, view.node.depth),
-        "sponsor": _member(view.sponsor, sponsor_node.depth) if view.sponsor else None,
+        "member": _member(viewer, view.member, view.node.depth),
+        "sponsor": _member(viewer, view.sponsor, sponsor_node.depth) if view.sponsor else None,
         "uplines": [up for up, _user in view.uplines],
-        "directs": [_member(n.user, n.depth, n.direct_count) for n in view.directs],
+        "directs": [_member(viewer, n.user, n.depth, n.direct_count) for n in view.directs],
         "downline_total": view.total_downline,
         "downline_by_level": view.counts_by_level,
     }
 
 
 @router.get(
-    "/members/{user_id}/uplines", response=list[UplineOut], summary="Staff: a member's uplines"
+    "/members/{user_id}/uplines",
+    response={200: list[UplineOut], **ERRORS},
+    summary="Staff: a member's uplines",
+    **staff_only(Capability.VIEW_REPORTS),
 )
 def member_uplines(request, user_id: int, limit: int = 20):
-    _require_staff(request)
     if not 1 <= limit <= 10000:
-        raise ApiError(422, "Invalid input.", {"limit": ["Between 1 and 10000."]})
+        raise ApiError(422, _("Invalid input."), {"limit": [_("Between 1 and 10000.")]})
     services.ensure_node(_get_user(user_id))
     return selectors.upline_chain(user_id, limit)
 
 
 @router.post(
     "/members/{user_id}/sponsor",
-    response={201: SponsorChangeOut},
+    response={201: SponsorChangeOut, **ERRORS},
     summary="Staff: re-assign a member's sponsor (audited)",
+    **staff_only(Capability.CHANGE_SPONSORS),
 )
 def reassign(request, user_id: int, payload: ReassignIn):
-    _require_staff(request)
-    if not request.user.has_perm("referrals.add_sponsorchange"):
-        raise ApiError(403, "You may not re-assign sponsors.")
     member = _get_user(user_id)
     sponsor = None
     if payload.sponsor_id is not None:
         sponsor = get_user_model().objects.filter(pk=payload.sponsor_id).first()
         if sponsor is None:
-            raise ApiError(422, "No such sponsor.", {"sponsor_id": ["No such member."]})
-    try:
-        change = services.reassign_sponsor(
-            member, sponsor, actor=request.user, reason=payload.reason
-        )
-    except services.ReferralError as exc:
-        field = "sponsor_id" if exc.field == "sponsor" else exc.field
-        raise ApiError(422, exc.message, {field: [exc.message]}) from None
+            raise ApiError(422, _("No such sponsor."), {"sponsor_id": [_("No such member.")]})
+    change = services.reassign_sponsor(
+        member, sponsor, actor=request.auth, reason=payload.reason, sponsor_field="sponsor_id"
+    )
     return Status(201, change)
 
 
 @router.get(
     "/members/{user_id}/sponsor-changes",
-    response=list[SponsorChangeOut],
+    response={200: list[SponsorChangeOut], **ERRORS},
     summary="Staff: a member's sponsor changes",
+    **staff_only(Capability.VIEW_REPORTS, Capability.CHANGE_SPONSORS),
 )
 def sponsor_changes(request, user_id: int):
-    _require_staff(request)
     return list(_get_user(user_id).sponsor_changes.all()[:100])

@@ -18,6 +18,8 @@ from django.utils.translation import gettext as _
 
 from fenrun.core import events
 from fenrun.core.clients import client_ip
+from fenrun.core.errors import DomainError
+from fenrun.core.permissions import Capability, has
 from fenrun.core.validators import normalize_tw_mobile
 from fenrun.referrals import codes as code_rules
 from fenrun.referrals.events import SubtreeMoved
@@ -38,13 +40,13 @@ SETTINGS_CACHE_KEY = "referrals:settings:v1"
 GUESS_WINDOW_SECONDS = 3600
 
 
-class ReferralError(ValueError):
-    """A referral action that cannot be done; ``field`` names the input at fault."""
+class ReferralError(DomainError, ValueError):
+    """A referral action that cannot be done; ``field`` names the input at fault.
 
-    def __init__(self, message: str, field: str = "__all__"):
-        super().__init__(message)
-        self.field = field
-        self.message = message
+    Still a ValueError for callers that catch a subscriber's refusal as one.
+    """
+
+    code = "referral_refused"
 
 
 # ---------------------------------------------------------------- settings
@@ -103,15 +105,17 @@ def choose_vanity_code(user, raw: str) -> ReferralCode:
     except ValidationError as exc:
         raise ReferralError(exc.messages[0], "code") from exc
     if ReferralCode.objects.filter(user=user, kind=ReferralCode.Kind.VANITY).exists():
-        raise ReferralError(_("You have already chosen your code."), "code")
+        raise ReferralError(_("You have already chosen your code."), "code", code="code_chosen")
     try:
         with transaction.atomic():
             return ReferralCode.objects.create(user=user, code=code, kind=ReferralCode.Kind.VANITY)
     except IntegrityError:
         if ReferralCode.objects.filter(user=user, kind=ReferralCode.Kind.VANITY).exists():
-            raise ReferralError(_("You have already chosen your code."), "code") from None
+            raise ReferralError(
+                _("You have already chosen your code."), "code", code="code_chosen"
+            ) from None
         raise ReferralError(
-            _("“%(code)s” is taken; choose another.") % {"code": code}, "code"
+            _("“%(code)s” is taken; choose another.") % {"code": code}, "code", code="code_taken"
         ) from None
 
 
@@ -220,19 +224,27 @@ def bind_sponsor(
         nodes = _lock_nodes(user.pk, sponsor.pk if sponsor else None)
         node = nodes[user.pk]
         if node.bound_at is not None:
-            raise ReferralError(_("This member's sponsor is already bound."), "sponsor")
+            raise ReferralError(
+                _("This member's sponsor is already bound."), "sponsor", code="already_bound"
+            )
         sponsor_node = None
         if sponsor is not None:
             sponsor_node = nodes[sponsor.pk]
             if sponsor.pk == user.pk or same_person(
                 user.email, user.phone, sponsor.email, sponsor.phone
             ):
-                raise ReferralError(_("Members cannot refer themselves."), "sponsor")
+                raise ReferralError(
+                    _("Members cannot refer themselves."), "sponsor", code="self_referral"
+                )
             if not sponsor.is_active:
-                raise ReferralError(_("This sponsor's account is closed."), "sponsor")
+                raise ReferralError(
+                    _("This sponsor's account is closed."), "sponsor", code="sponsor_closed"
+                )
             if is_in_subtree(node, sponsor_node):
                 raise ReferralError(
-                    _("A member cannot be sponsored by their own downline."), "sponsor"
+                    _("A member cannot be sponsored by their own downline."),
+                    "sponsor",
+                    code="sponsor_cycle",
                 )
             _move(node, sponsor_node)
         node.bound_at = timezone.now()
@@ -243,11 +255,14 @@ def bind_sponsor(
         return node
 
 
-def reassign_sponsor(member, new_sponsor, *, actor, reason: str) -> SponsorChange:
+def reassign_sponsor(
+    member, new_sponsor, *, actor, reason: str, sponsor_field: str = "sponsor"
+) -> SponsorChange:
     """Staff move a member (and their downline) under another sponsor, or make them a source.
 
     The tree stays a tree: a member can never be moved under themselves or their downline.
     Orders placed from now on follow the new tree; placed orders keep their attribution.
+    ``sponsor_field`` names the caller's input for the new sponsor, so a refusal lands on it.
     """
     reason = (reason or "").strip()
     if not reason:
@@ -266,15 +281,20 @@ def reassign_sponsor(member, new_sponsor, *, actor, reason: str) -> SponsorChang
         if new_sponsor is not None:
             new_node = nodes[new_sponsor.pk]
             if new_sponsor.pk == member.pk:
-                raise ReferralError(_("A member cannot sponsor themselves."), "sponsor")
+                raise ReferralError(
+                    _("A member cannot sponsor themselves."), sponsor_field, code="self_referral"
+                )
             if is_in_subtree(node, new_node):
                 raise ReferralError(
                     _("%(sponsor)s is in %(member)s's downline: that would make a cycle.")
                     % {"sponsor": new_sponsor, "member": member},
-                    "sponsor",
+                    sponsor_field,
+                    code="sponsor_cycle",
                 )
         if old_sponsor_id == (new_sponsor.pk if new_sponsor else None):
-            raise ReferralError(_("That is already the member's sponsor."), "sponsor")
+            raise ReferralError(
+                _("That is already the member's sponsor."), sponsor_field, code="same_sponsor"
+            )
         _move(node, new_node)
         update = {"bound_via": ReferralNode.BoundVia.STAFF}
         if node.bound_at is None:
@@ -524,10 +544,18 @@ def bind_at_registration(request, user, referral_code=None) -> ReferralNode:
 # ---------------------------------------------------------------- campaigns
 
 
+def creates_shop_campaigns(user) -> bool:
+    """Staff who run campaigns create shop-wide ones; anyone else creates their own."""
+    return has(user, Capability.MANAGE_CAMPAIGNS)
+
+
 def can_create_campaigns(user) -> bool:
     if not user.is_authenticated:
         return False
-    if user.is_staff or user.has_perm("referrals.add_campaign"):
+    if creates_shop_campaigns(user):
+        return True
+    # A member the shop allowed one by one (the model permission), or every member by setting.
+    if user.has_perm("referrals.add_campaign"):
         return True
     return current_settings().members_create_campaigns
 
@@ -535,9 +563,11 @@ def can_create_campaigns(user) -> bool:
 def create_campaign(
     *, actor, title: str, slug: str, starts_at, ends_at, stream_url: str = "", kind: str = "live"
 ) -> Campaign:
-    """Staff create shop-wide campaigns; allowed members create their own."""
+    """Staff with MANAGE_CAMPAIGNS create shop-wide campaigns; allowed members their own."""
     if not can_create_campaigns(actor):
-        raise ReferralError(_("You may not create campaigns."))
+        raise ReferralError(
+            _("You may not create campaigns."), status=403, code="campaigns_not_allowed"
+        )
     title = (title or "").strip()
     slug = (slug or "").strip().lower()
     if not title:
@@ -564,8 +594,10 @@ def create_campaign(
                 starts_at=starts_at,
                 ends_at=ends_at,
                 stream_url=stream_url or "",
-                owner=None if actor.is_staff else actor,
+                owner=None if creates_shop_campaigns(actor) else actor,
                 created_by=actor,
             )
     except IntegrityError:
-        raise ReferralError(_("That campaign code is taken."), "slug") from None
+        raise ReferralError(
+            _("That campaign code is taken."), "slug", code="campaign_code_taken"
+        ) from None

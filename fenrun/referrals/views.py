@@ -13,6 +13,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from fenrun.catalog.models import Product
+from fenrun.core.errors import add_to_form
+from fenrun.core.permissions import Capability, has_any
 from fenrun.referrals import selectors, services
 from fenrun.referrals.forms import CampaignForm, VanityCodeForm
 from fenrun.referrals.middleware import remember_attribution
@@ -86,7 +88,7 @@ def my_links(request):
             try:
                 chosen = services.choose_vanity_code(user, form.cleaned_data["code"])
             except services.ReferralError as exc:
-                form.add_error("code", exc.message)
+                add_to_form(form, exc)
             else:
                 messages.success(request, _("Your code is now “%(code)s”.") % {"code": chosen.code})
                 return redirect("referrals:my_links")
@@ -170,7 +172,7 @@ def campaigns(request):
             try:
                 campaign = services.create_campaign(actor=user, **form.cleaned_data)
             except services.ReferralError as exc:
-                form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+                add_to_form(form, exc)
             else:
                 messages.success(
                     request, _("Campaign “%(title)s” created.") % {"title": campaign.title}
@@ -178,7 +180,9 @@ def campaigns(request):
                 return redirect("referrals:campaigns")
     rows = list(selectors.campaigns_for(user)[:50])
     mine = selectors.campaign_stats([c.pk for c in rows], referrer_id=user.pk)
-    overall = selectors.campaign_stats([c.pk for c in rows]) if user.is_staff else {}
+    # Everyone's figures are a report: only staff who read reports or run campaigns see them.
+    sees_overall = has_any(user, (Capability.VIEW_REPORTS, Capability.MANAGE_CAMPAIGNS))
+    overall = selectors.campaign_stats([c.pk for c in rows]) if sees_overall else {}
     items = []
     for campaign in rows:
         url = _absolute(request, selectors.share_path(code.code, campaign=campaign.slug))

@@ -1,7 +1,8 @@
 """Back office: wallet settings (editable) and the books (read-only).
 
 Money moves only through the wallet's services, so ledger rows, requests and adjustments are
-read-only here; decisions and adjustments are made on the staff wallet pages, linked below.
+read-only here (only "view" is declared, so nobody, superusers included, may change them);
+decisions and adjustments are made on the staff wallet pages, linked below.
 """
 
 from django.contrib import admin
@@ -10,6 +11,8 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from unfold.admin import ModelAdmin, TabularInline
 
+from fenrun.accounts.contact import ContactMaskingAdminMixin
+from fenrun.core.permissions import Capability, CapabilityAdminMixin, has
 from fenrun.wallet.models import (
     Account,
     Adjustment,
@@ -21,19 +24,21 @@ from fenrun.wallet.models import (
 )
 
 
-class ReadOnlyAdmin(ModelAdmin):
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+class ReadOnlyAdmin(CapabilityAdminMixin, ContactMaskingAdminMixin, ModelAdmin):
+    capabilities = {"view": Capability.VIEW_WALLETS}
+    member_columns = {"member": _("member"), "owner": _("owner")}
 
 
 @admin.register(WalletSettings)
-class WalletSettingsAdmin(ModelAdmin):
+class WalletSettingsAdmin(CapabilityAdminMixin, ModelAdmin):
+    # Settings are the shop's money rules (ratio, fees, credit cap) for every member, like the
+    # commission plans; adjusting one wallet is a different, narrower right. See docs/wallet.md.
+    capabilities = {
+        "view": (Capability.MANAGE_PLANS, Capability.VIEW_WALLETS),
+        "change": Capability.MANAGE_PLANS,
+        "add": Capability.MANAGE_PLANS,
+    }
+
     fieldsets = (
         (
             _("Conversion of coins into shopping credit"),
@@ -56,10 +61,7 @@ class WalletSettingsAdmin(ModelAdmin):
     )
 
     def has_add_permission(self, request):
-        return not WalletSettings.objects.exists()
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+        return super().has_add_permission(request) and not WalletSettings.objects.exists()
 
     def changelist_view(self, request, extra_context=None):
         from django.shortcuts import redirect
@@ -83,7 +85,16 @@ class EntryInline(TabularInline):
     extra = 0
     can_delete = False
 
+    def has_view_permission(self, request, obj=None):
+        return has(request.user, Capability.VIEW_WALLETS)
+
     def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
         return False
 
 

@@ -11,14 +11,20 @@ from uuid import uuid4
 from django.contrib.auth import get_user_model
 from django.shortcuts import get_object_or_404
 from ninja import Field, Query, Router, Schema, Status
-from ninja.security import django_auth
 from pydantic import field_serializer
 
-from fenrun.core.api_errors import ApiError
-from fenrun.wallet import idempotency, permissions, selectors, services
+from fenrun.accounts.contact import email_for
+from fenrun.core.api_errors import ErrorOut
+from fenrun.core.permissions import Capability, has, member_only, staff_only
+from fenrun.wallet import idempotency, selectors, services
 from fenrun.wallet.models import Conversion, Entry, Withdrawal
 
-router = Router(tags=["wallet"], auth=django_auth)
+router = Router(tags=["wallet"])
+
+VIEW = Capability.VIEW_WALLETS
+DECIDE = Capability.DECIDE_WALLET_REQUESTS
+PAY = Capability.PAY_WITHDRAWALS
+ADJUST = Capability.ADJUST_WALLETS
 
 Amount = str | int | float
 
@@ -31,11 +37,6 @@ class Out(Schema):
         if isinstance(value, Decimal):
             return f"{value:.2f}"
         return handler(value)
-
-
-class ErrorOut(Schema):
-    detail: str
-    errors: dict[str, list[str]] | None = None
 
 
 class BalancesOut(Out):
@@ -105,7 +106,9 @@ class WithdrawalOut(Out):
     fee: Decimal
     payout: Decimal
     bank_code: str
-    account_number: str = Field(description="Masked except the last 4 digits.")
+    account_number: str = Field(
+        description="Masked except the last 4 digits (in full only for staff who pay withdrawals)."
+    )
     account_name: str = Field(description="Masked except the first and last character.")
     status: str
     reason: str
@@ -140,7 +143,7 @@ class AdjustmentOut(Out):
 
 class MemberWalletOut(Out):
     member_id: int
-    email: str
+    email: str = Field(description="Masked unless the caller may see contact data.")
     balances: BalancesOut
     history: list[EntryOut]
 
@@ -176,19 +179,6 @@ def _conversion(c: Conversion) -> dict:
     return ConversionOut.from_orm(c).model_dump(mode="json")
 
 
-def _call(fn, *args, **kwargs):
-    try:
-        return fn(*args, **kwargs)
-    except services.WalletError as exc:
-        raise ApiError(exc.status, exc.message, exc.errors) from None
-
-
-def _staff(request, perm: str = permissions.VIEW):
-    if not permissions.allowed(request.auth, perm):
-        raise ApiError(403, f"Staff only: this needs the permission {perm}.")
-    return request.auth
-
-
 def _balances(user) -> dict:
     b = selectors.balances(user)
     return BalancesOut(**b.__dict__).model_dump(mode="json")
@@ -197,12 +187,17 @@ def _balances(user) -> dict:
 # --- member ------------------------------------------------------------------------------------
 
 
-@router.get("/me", response={200: BalancesOut, **ERRORS}, summary="My balances")
+@router.get("/me", response={200: BalancesOut, **ERRORS}, summary="My balances", **member_only())
 def my_balances(request):
     return Status(200, _balances(request.auth))
 
 
-@router.get("/me/history", response={200: HistoryOut, **ERRORS}, summary="My ledger entries")
+@router.get(
+    "/me/history",
+    response={200: HistoryOut, **ERRORS},
+    summary="My ledger entries",
+    **member_only(),
+)
 def my_history(request, filters: Query[HistoryFilter]):
     qs = selectors.history(
         request.auth,
@@ -215,7 +210,7 @@ def my_history(request, filters: Query[HistoryFilter]):
     return Status(200, {"count": qs.count(), "items": [_entry(e) for e in page]})
 
 
-@router.get("/me/conversions", response={200: list[ConversionOut], **ERRORS})
+@router.get("/me/conversions", response={200: list[ConversionOut], **ERRORS}, **member_only())
 def my_conversions(request):
     return Status(200, [_conversion(c) for c in selectors.conversions_of(request.auth)[:100]])
 
@@ -224,25 +219,30 @@ def my_conversions(request):
     "/me/conversions",
     response={201: ConversionOut, **ERRORS},
     summary="Apply to convert coins into shopping credit",
+    **member_only(),
 )
 def request_conversion(request, payload: ConversionIn):
     def work():
-        conversion = _call(services.request_conversion, request.auth, payload.coins)
+        conversion = services.request_conversion(request.auth, payload.coins)
         return 201, _conversion(conversion)
 
     return Status(*idempotency.run(request, work))
 
 
-@router.post("/me/conversions/{conversion_id}/cancel", response={200: ConversionOut, **ERRORS})
+@router.post(
+    "/me/conversions/{conversion_id}/cancel",
+    response={200: ConversionOut, **ERRORS},
+    **member_only(),
+)
 def cancel_conversion(request, conversion_id: int):
     def work():
-        conversion = _call(services.cancel_conversion, conversion_id, member=request.auth)
+        conversion = services.cancel_conversion(conversion_id, member=request.auth)
         return 200, _conversion(conversion)
 
     return Status(*idempotency.run(request, work))
 
 
-@router.get("/me/withdrawals", response={200: list[WithdrawalOut], **ERRORS})
+@router.get("/me/withdrawals", response={200: list[WithdrawalOut], **ERRORS}, **member_only())
 def my_withdrawals(request):
     return Status(200, [_withdrawal(w) for w in selectors.withdrawals_of(request.auth)[:100]])
 
@@ -251,11 +251,11 @@ def my_withdrawals(request):
     "/me/withdrawals",
     response={201: WithdrawalOut, **ERRORS},
     summary="Apply for a cash withdrawal",
+    **member_only(),
 )
 def request_withdrawal(request, payload: WithdrawalIn):
     def work():
-        withdrawal = _call(
-            services.request_withdrawal,
+        withdrawal = services.request_withdrawal(
             request.auth,
             amount=payload.amount,
             bank_code=payload.bank_code,
@@ -267,10 +267,14 @@ def request_withdrawal(request, payload: WithdrawalIn):
     return Status(*idempotency.run(request, work))
 
 
-@router.post("/me/withdrawals/{withdrawal_id}/cancel", response={200: WithdrawalOut, **ERRORS})
+@router.post(
+    "/me/withdrawals/{withdrawal_id}/cancel",
+    response={200: WithdrawalOut, **ERRORS},
+    **member_only(),
+)
 def cancel_withdrawal(request, withdrawal_id: int):
     def work():
-        withdrawal = _call(services.cancel_withdrawal, withdrawal_id, member=request.auth)
+        withdrawal = services.cancel_withdrawal(withdrawal_id, member=request.auth)
         return 200, _withdrawal(withdrawal)
 
     return Status(*idempotency.run(request, work))
@@ -279,39 +283,43 @@ def cancel_withdrawal(request, withdrawal_id: int):
 # --- staff -------------------------------------------------------------------------------------
 
 
-@router.get("/staff/conversions", response={200: list[ConversionOut], **ERRORS})
+@router.get("/staff/conversions", response={200: list[ConversionOut], **ERRORS}, **staff_only(VIEW))
 def staff_conversions(request, status: str = "pending"):
-    _staff(request)
     qs = Conversion.objects.all() if status == "all" else Conversion.objects.filter(status=status)
     return Status(200, [_conversion(c) for c in qs.order_by("created_at", "id")[:500]])
 
 
-@router.post("/staff/conversions/{conversion_id}/approve", response={200: ConversionOut, **ERRORS})
+@router.post(
+    "/staff/conversions/{conversion_id}/approve",
+    response={200: ConversionOut, **ERRORS},
+    **staff_only(DECIDE),
+)
 def approve_conversion(request, conversion_id: int):
-    staff = _staff(request, permissions.DECIDE_CONVERSIONS)
+    staff = request.auth
 
     def work():
-        return 200, _conversion(_call(services.approve_conversion, conversion_id, actor=staff))
+        return 200, _conversion(services.approve_conversion(conversion_id, actor=staff))
 
     return Status(*idempotency.run(request, work))
 
 
-@router.post("/staff/conversions/{conversion_id}/reject", response={200: ConversionOut, **ERRORS})
+@router.post(
+    "/staff/conversions/{conversion_id}/reject",
+    response={200: ConversionOut, **ERRORS},
+    **staff_only(DECIDE),
+)
 def reject_conversion(request, conversion_id: int, payload: ReasonIn):
-    staff = _staff(request, permissions.DECIDE_CONVERSIONS)
+    staff = request.auth
 
     def work():
-        conversion = _call(
-            services.reject_conversion, conversion_id, actor=staff, reason=payload.reason
-        )
+        conversion = services.reject_conversion(conversion_id, actor=staff, reason=payload.reason)
         return 200, _conversion(conversion)
 
     return Status(*idempotency.run(request, work))
 
 
-@router.get("/staff/withdrawals", response={200: list[WithdrawalOut], **ERRORS})
+@router.get("/staff/withdrawals", response={200: list[WithdrawalOut], **ERRORS}, **staff_only(VIEW))
 def staff_withdrawals(request, status: str = "open"):
-    _staff(request)
     if status == "open":
         qs = Withdrawal.objects.filter(status__in=Withdrawal.OPEN)
     elif status == "all":
@@ -324,43 +332,55 @@ def staff_withdrawals(request, status: str = "open"):
 @router.get(
     "/staff/withdrawals/{withdrawal_id}",
     response={200: WithdrawalOut, **ERRORS},
-    summary="One withdrawal with the full bank details (to make the transfer)",
+    summary="One withdrawal; the full bank details only for staff who pay withdrawals",
+    **staff_only(VIEW, DECIDE, PAY),
 )
 def staff_withdrawal(request, withdrawal_id: int):
-    _staff(request, permissions.DECIDE_WITHDRAWALS)
-    return Status(200, _withdrawal(get_object_or_404(Withdrawal, pk=withdrawal_id), full=True))
+    withdrawal = get_object_or_404(Withdrawal, pk=withdrawal_id)
+    # The full account number is for whoever makes the transfer; deciders see it masked.
+    return Status(200, _withdrawal(withdrawal, full=has(request.auth, PAY)))
 
 
-@router.post("/staff/withdrawals/{withdrawal_id}/approve", response={200: WithdrawalOut, **ERRORS})
+@router.post(
+    "/staff/withdrawals/{withdrawal_id}/approve",
+    response={200: WithdrawalOut, **ERRORS},
+    **staff_only(DECIDE),
+)
 def approve_withdrawal(request, withdrawal_id: int):
-    staff = _staff(request, permissions.DECIDE_WITHDRAWALS)
+    staff = request.auth
 
     def work():
-        return 200, _withdrawal(_call(services.approve_withdrawal, withdrawal_id, actor=staff))
+        return 200, _withdrawal(services.approve_withdrawal(withdrawal_id, actor=staff))
 
     return Status(*idempotency.run(request, work))
 
 
-@router.post("/staff/withdrawals/{withdrawal_id}/reject", response={200: WithdrawalOut, **ERRORS})
+@router.post(
+    "/staff/withdrawals/{withdrawal_id}/reject",
+    response={200: WithdrawalOut, **ERRORS},
+    **staff_only(DECIDE),
+)
 def reject_withdrawal(request, withdrawal_id: int, payload: ReasonIn):
-    staff = _staff(request, permissions.DECIDE_WITHDRAWALS)
+    staff = request.auth
 
     def work():
-        withdrawal = _call(
-            services.reject_withdrawal, withdrawal_id, actor=staff, reason=payload.reason
-        )
+        withdrawal = services.reject_withdrawal(withdrawal_id, actor=staff, reason=payload.reason)
         return 200, _withdrawal(withdrawal)
 
     return Status(*idempotency.run(request, work))
 
 
-@router.post("/staff/withdrawals/{withdrawal_id}/pay", response={200: WithdrawalOut, **ERRORS})
+@router.post(
+    "/staff/withdrawals/{withdrawal_id}/pay",
+    response={200: WithdrawalOut, **ERRORS},
+    **staff_only(PAY),
+)
 def pay_withdrawal(request, withdrawal_id: int, payload: ReferenceIn):
-    staff = _staff(request, permissions.DECIDE_WITHDRAWALS)
+    staff = request.auth
 
     def work():
-        withdrawal = _call(
-            services.mark_withdrawal_paid, withdrawal_id, actor=staff, reference=payload.reference
+        withdrawal = services.mark_withdrawal_paid(
+            withdrawal_id, actor=staff, reference=payload.reference
         )
         return 200, _withdrawal(withdrawal)
 
@@ -371,16 +391,17 @@ def _member(member_id: int):
     return get_object_or_404(get_user_model(), pk=member_id)
 
 
-@router.get("/staff/members/{member_id}", response={200: MemberWalletOut, **ERRORS})
+@router.get(
+    "/staff/members/{member_id}", response={200: MemberWalletOut, **ERRORS}, **staff_only(VIEW)
+)
 def staff_member_wallet(request, member_id: int):
-    _staff(request)
     member = _member(member_id)
     entries = selectors.attach_sources(selectors.history(member)[:100])
     return Status(
         200,
         {
             "member_id": member.pk,
-            "email": member.email,
+            "email": email_for(request.auth, member),
             "balances": _balances(member),
             "history": [_entry(e) for e in entries],
         },
@@ -391,15 +412,15 @@ def staff_member_wallet(request, member_id: int):
     "/staff/members/{member_id}/adjustments",
     response={201: AdjustmentOut, **ERRORS},
     summary="Adjust a member's coins or credit, or write off debt (reason required)",
+    **staff_only(ADJUST),
 )
 def adjust(request, member_id: int, payload: AdjustmentIn):
-    staff = _staff(request, permissions.ADJUST)
+    staff = request.auth
     member = _member(member_id)
     key = (request.headers.get(idempotency.HEADER) or "").strip()
 
     def work():
-        adjustment = _call(
-            services.adjust_balance,
+        adjustment = services.adjust_balance(
             member,
             account_kind=payload.account,
             amount=payload.amount,
@@ -424,13 +445,14 @@ def adjust(request, member_id: int, payload: AdjustmentIn):
     "/staff/members/{member_id}/conversions",
     response={201: ConversionOut, **ERRORS},
     summary="Convert a member's coins now, at today's ratio",
+    **staff_only(DECIDE),
 )
 def staff_convert(request, member_id: int, payload: ConversionIn):
-    staff = _staff(request, permissions.DECIDE_CONVERSIONS)
+    staff = request.auth
     member = _member(member_id)
 
     def work():
-        conversion = _call(services.convert_coins, member, payload.coins, actor=staff)
+        conversion = services.convert_coins(member, payload.coins, actor=staff)
         return 201, _conversion(conversion)
 
     return Status(*idempotency.run(request, work))

@@ -30,11 +30,6 @@ class TokenForm(forms.Form):
         kwargs.setdefault("initial", {}).setdefault("token", uuid4().hex)
         super().__init__(*args, **kwargs)
 
-    def apply_error(self, exc) -> None:
-        for field, messages in exc.errors.items():
-            for message in messages:
-                self.add_error(field if field in self.fields else None, message)
-
 
 class HistoryFilterForm(forms.Form):
     type = forms.ChoiceField(

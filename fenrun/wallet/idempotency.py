@@ -8,6 +8,7 @@ rolls its record back with everything else, so it may be retried with the same k
 import hashlib
 
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
 
 from fenrun.core.api_errors import ApiError
 from fenrun.wallet.models import IdempotencyRecord
@@ -27,8 +28,9 @@ def _replay(record: IdempotencyRecord, fingerprint: str):
     if record.fingerprint != fingerprint:
         raise ApiError(
             422,
-            "This Idempotency-Key was used for a different request.",
-            {HEADER: ["Use a new key for a new request."]},
+            _("This Idempotency-Key was used for a different request."),
+            {HEADER: [_("Use a new key for a new request.")]},
+            code="idempotency_key_reused",
         )
     return record.status_code, record.body
 
@@ -39,7 +41,12 @@ def run(request, work):
     if not key:
         return work()
     if len(key) > 100:
-        raise ApiError(422, "Invalid Idempotency-Key.", {HEADER: ["At most 100 characters."]})
+        raise ApiError(
+            422,
+            _("Invalid Idempotency-Key."),
+            {HEADER: [_("At most 100 characters.")]},
+            code="invalid_idempotency_key",
+        )
     fingerprint = _fingerprint(request)
     user = request.auth
     found = IdempotencyRecord.objects.filter(user=user, key=key).first()

@@ -9,10 +9,12 @@ with their balance after, and the new balances, all in the caller's database tra
 from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
+from http import HTTPStatus
 
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
+from fenrun.core.errors import DomainError
 from fenrun.core.money import ZERO, round_money
 from fenrun.wallet.models import (
     MEMBER_KINDS,
@@ -25,15 +27,26 @@ from fenrun.wallet.models import (
 )
 
 
-class LedgerError(Exception):
-    pass
+class LedgerError(DomainError):
+    """The ledger refused to post; nothing was written.
+
+    Most of these mean a caller built a wrong transaction. They still travel as a DomainError
+    so that an API answers with a JSON refusal rather than a server error.
+    """
+
+    code = "ledger_refused"
+    status = HTTPStatus.CONFLICT
 
 
 class Unbalanced(LedgerError):
-    pass
+    code = "ledger_unbalanced"
 
 
 class InsufficientFunds(LedgerError):
+    """A leg would take a spendable balance below zero (e.g. two spends raced)."""
+
+    code = "insufficient_funds"
+
     def __init__(self, account: Account, needed: Decimal):
         self.account = account
         self.needed = needed

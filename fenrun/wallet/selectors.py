@@ -186,16 +186,21 @@ def open_withdrawals() -> QuerySet[Withdrawal]:
     )
 
 
-def members_with_balances(search: str = "", limit: int = 50):
-    """Members with any wallet account, and their balances by kind, for the staff list."""
+def members_with_balances(search: str = "", limit: int = 50, *, by_contact: bool = True):
+    """Members with any wallet account, and their balances by kind, for the staff list.
+
+    ``by_contact=False`` searches names only: whoever may not see e-mail addresses and phone
+    numbers must not be able to test one against the list either.
+    """
     from django.contrib.auth import get_user_model
 
     User = get_user_model()
     users = User.objects.filter(wallet_accounts__isnull=False).distinct().order_by("id")
     if search:
-        users = User.objects.filter(
-            Q(email__icontains=search) | Q(name__icontains=search) | Q(phone__icontains=search)
-        ).order_by("id")
+        match = Q(name__icontains=search)
+        if by_contact:
+            match |= Q(email__icontains=search) | Q(phone__icontains=search)
+        users = User.objects.filter(match).order_by("id")
     users = list(users[:limit])
     rows: dict[int, dict] = {u.pk: {} for u in users}
     for owner_id, kind, balance in Account.objects.filter(owner_id__in=rows).values_list(

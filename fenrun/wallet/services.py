@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from fenrun.core.errors import DomainError
 from fenrun.core.money import ZERO, format_twd, round_money, to_decimal
 from fenrun.wallet import ledger
 from fenrun.wallet.ledger import Leg
@@ -33,7 +34,7 @@ BANK_CODE = re.compile(r"^\d{3}$")
 ACCOUNT_NUMBER = re.compile(r"^\d{10,16}$")
 
 
-class WalletError(Exception):
+class WalletError(DomainError):
     """A request the wallet refuses; nothing was written.
 
     ``errors`` maps input fields to messages (for forms and the API's "errors"); ``status`` is
@@ -41,11 +42,7 @@ class WalletError(Exception):
     current state (already decided, already pending), 404 for someone else's request.
     """
 
-    def __init__(self, message: str, field: str = "__all__", *, status: int = 422, errors=None):
-        super().__init__(message)
-        self.message = message
-        self.status = status
-        self.errors = errors or {field: [message]}
+    code = "wallet_refused"
 
 
 def parse_amount(value, field: str = "amount", *, allow_negative: bool = False) -> Decimal:
@@ -256,6 +253,7 @@ def _check_no_debt(accounts, field: str) -> None:
             % {"debt": format_twd(debt)},
             field,
             status=409,
+            code="debt_outstanding",
         )
 
 
@@ -276,7 +274,7 @@ def _check_spendable(accounts, amount: Decimal, field: str, *, by_staff: bool = 
             else _("You have %(balance)s coins available.")
         )
         balance = format_twd(accounts[K.COINS].balance).replace("NT$", "")
-        raise WalletError(message % {"balance": balance}, field)
+        raise WalletError(message % {"balance": balance}, field, code="insufficient_coins")
 
 
 def request_conversion(member, coins, *, idempotency_key: str = "") -> Conversion:
@@ -306,6 +304,7 @@ def request_conversion(member, coins, *, idempotency_key: str = "") -> Conversio
                 _("A conversion is already waiting for review; wait for it or cancel it first."),
                 "coins",
                 status=409,
+                code="conversion_pending",
             )
         _check_spendable(accounts, coins, "coins")
         conversion = Conversion.objects.create(
@@ -348,7 +347,7 @@ def _locked_pending(model, pk, *, member=None):
         qs = qs.filter(member=member)
     obj = qs.filter(pk=pk).first()
     if obj is None:
-        raise WalletError(_("Not found."), status=404)
+        raise WalletError(_("Not found."), status=404, code="not_found")
     return obj
 
 
@@ -356,6 +355,7 @@ def _already(obj) -> WalletError:
     return WalletError(
         _("This request is already %(status)s.") % {"status": obj.get_status_display()},
         status=409,
+        code="already_decided",
     )
 
 
@@ -645,7 +645,9 @@ def adjust_balance(
         previous = Adjustment.objects.filter(idempotency_key=idempotency_key).first()
         if previous is not None:
             if previous.member_id != member.pk:
-                raise WalletError(_("The form expired; reload the page."), status=409)
+                raise WalletError(
+                    _("The form expired; reload the page."), status=409, code="form_expired"
+                )
             return previous
         account = accounts[account_kind]
         if account_kind == K.DEBT and amount > -account.balance:
@@ -653,12 +655,14 @@ def adjust_balance(
                 _("The member owes %(debt)s; write off at most that.")
                 % {"debt": format_twd(-account.balance)},
                 "amount",
+                code="write_off_too_large",
             )
         if account_kind != K.DEBT and account.balance + amount < 0:
             raise WalletError(
                 _("That would take the balance below zero (it is %(balance)s).")
                 % {"balance": format_twd(account.balance)},
                 "amount",
+                code="insufficient_balance",
             )
         adjustment = Adjustment.objects.create(
             member=member,

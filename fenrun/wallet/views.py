@@ -5,6 +5,7 @@ import csv
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -14,8 +15,11 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from fenrun.accounts.contact import email_for, label_for, sees_contact_data
+from fenrun.core.errors import add_to_form
 from fenrun.core.money import format_twd
-from fenrun.wallet import permissions, selectors, services
+from fenrun.core.permissions import Capability, has, requires
+from fenrun.wallet import selectors, services
 from fenrun.wallet.forms import (
     AdjustmentForm,
     ConversionForm,
@@ -24,7 +28,6 @@ from fenrun.wallet.forms import (
     WithdrawalForm,
 )
 from fenrun.wallet.models import Conversion, WalletSettings, Withdrawal
-from fenrun.wallet.permissions import staff_required
 
 PAGE_SIZE = 30
 
@@ -80,7 +83,7 @@ def request_conversion(request):
                 idempotency_key=form.cleaned_data["token"],
             )
         except services.WalletError as exc:
-            form.apply_error(exc)
+            add_to_form(form, exc)
         else:
             messages.success(
                 request,
@@ -109,7 +112,7 @@ def request_withdrawal(request):
                 idempotency_key=form.cleaned_data["token"],
             )
         except services.WalletError as exc:
-            form.apply_error(exc)
+            add_to_form(form, exc)
         else:
             messages.success(
                 request,
@@ -153,11 +156,19 @@ def cancel_withdrawal(request, pk):
 
 
 def _staff_render(request, template, context, status=200):
-    context = {**admin.site.each_context(request), **context}
+    user = request.user
+    # Pages show only the buttons the viewer's role may press; the views check again.
+    allowed = {
+        "can_decide": has(user, Capability.DECIDE_WALLET_REQUESTS),
+        "can_pay": has(user, Capability.PAY_WITHDRAWALS),
+        "can_adjust": has(user, Capability.ADJUST_WALLETS),
+        "sees_contact": sees_contact_data(user),
+    }
+    context = {**admin.site.each_context(request), **allowed, **context}
     return render(request, template, context, status=status)
 
 
-@staff_required(permissions.VIEW)
+@requires(Capability.VIEW_WALLETS)
 def staff_queues(request):
     return _staff_render(
         request,
@@ -190,7 +201,7 @@ def _decide(request, decide) -> None:
         messages.success(request, _("Saved."))
 
 
-@staff_required(permissions.DECIDE_CONVERSIONS)
+@requires(Capability.DECIDE_WALLET_REQUESTS)
 @require_POST
 def staff_decide_conversion(request, pk):
     action = request.POST.get("action")
@@ -208,21 +219,36 @@ def staff_decide_conversion(request, pk):
     return redirect(_next(request))
 
 
-@staff_required(permissions.DECIDE_WITHDRAWALS)
+@requires(Capability.VIEW_WALLETS, Capability.DECIDE_WALLET_REQUESTS, Capability.PAY_WITHDRAWALS)
 def staff_withdrawal(request, pk):
     withdrawal = get_object_or_404(Withdrawal.objects.select_related("member"), pk=pk)
     return _staff_render(
         request,
         "wallet/staff/withdrawal.html",
-        {"title": _("Withdrawal #%(id)s") % {"id": pk}, "withdrawal": withdrawal},
+        {
+            "title": _("Withdrawal #%(id)s") % {"id": pk},
+            "withdrawal": withdrawal,
+            # The full account number is for whoever makes the transfer.
+            "full_account": has(request.user, Capability.PAY_WITHDRAWALS),
+        },
     )
 
 
-@staff_required(permissions.DECIDE_WITHDRAWALS)
+# Approving and rejecting is a decision; marking paid is the payout. A role may hold either.
+WITHDRAWAL_ACTIONS = {
+    "approve": Capability.DECIDE_WALLET_REQUESTS,
+    "reject": Capability.DECIDE_WALLET_REQUESTS,
+    "pay": Capability.PAY_WITHDRAWALS,
+}
+
+
+@requires(Capability.DECIDE_WALLET_REQUESTS, Capability.PAY_WITHDRAWALS)
 @require_POST
 def staff_decide_withdrawal(request, pk):
     action = request.POST.get("action")
     actor = request.user
+    if action in WITHDRAWAL_ACTIONS and not has(actor, WITHDRAWAL_ACTIONS[action]):
+        raise PermissionDenied
     if action == "approve":
         _decide(request, lambda: services.approve_withdrawal(pk, actor=actor))
     elif action == "reject":
@@ -238,7 +264,7 @@ def staff_decide_withdrawal(request, pk):
     return redirect(_next(request))
 
 
-@staff_required(permissions.VIEW)
+@requires(Capability.VIEW_WALLETS)
 def staff_members(request):
     search = (request.GET.get("q") or "").strip()[:100]
     return _staff_render(
@@ -246,7 +272,9 @@ def staff_members(request):
         "wallet/staff/members.html",
         {
             "title": _("Member wallets"),
-            "rows": selectors.members_with_balances(search),
+            "rows": selectors.members_with_balances(
+                search, by_contact=sees_contact_data(request.user)
+            ),
             "search": search,
         },
     )
@@ -258,7 +286,7 @@ def _render_member(request, member, *, adjustment_form=None, conversion_form=Non
         request,
         "wallet/staff/member.html",
         {
-            "title": _("Wallet of %(member)s") % {"member": member},
+            "title": _("Wallet of %(member)s") % {"member": label_for(request.user, member)},
             "member": member,
             "balances": selectors.balances(member),
             "filters": filters,
@@ -273,12 +301,12 @@ def _render_member(request, member, *, adjustment_form=None, conversion_form=Non
     )
 
 
-@staff_required(permissions.VIEW)
+@requires(Capability.VIEW_WALLETS)
 def staff_member(request, pk):
     return _render_member(request, get_object_or_404(get_user_model(), pk=pk))
 
 
-@staff_required(permissions.ADJUST)
+@requires(Capability.ADJUST_WALLETS)
 @require_POST
 def staff_adjust(request, pk):
     member = get_object_or_404(get_user_model(), pk=pk)
@@ -294,14 +322,14 @@ def staff_adjust(request, pk):
                 idempotency_key=f"form:{form.cleaned_data['token']}",
             )
         except services.WalletError as exc:
-            form.apply_error(exc)
+            add_to_form(form, exc)
         else:
             messages.success(request, _("Adjustment recorded."))
             return redirect("wallet:staff_member", pk=member.pk)
     return _render_member(request, member, adjustment_form=form, status=422)
 
 
-@staff_required(permissions.DECIDE_CONVERSIONS)
+@requires(Capability.DECIDE_WALLET_REQUESTS)
 @require_POST
 def staff_convert(request, pk):
     member = get_object_or_404(get_user_model(), pk=pk)
@@ -315,7 +343,7 @@ def staff_convert(request, pk):
                 idempotency_key=f"staff:{form.cleaned_data['token']}",
             )
         except services.WalletError as exc:
-            form.apply_error(exc)
+            add_to_form(form, exc)
         else:
             messages.success(request, _("Coins converted."))
             return redirect("wallet:staff_member", pk=member.pk)
@@ -357,7 +385,7 @@ LEDGER_HEADER = [
 ]
 
 
-@staff_required(permissions.VIEW)
+@requires(Capability.VIEW_WALLETS)
 def staff_ledger_csv(request):
     filters = HistoryFilterForm(request.GET or None)
     data = filters.filters()
@@ -378,7 +406,7 @@ def staff_ledger_csv(request):
                     _cell(e.transaction.source_id),
                     e.account.kind,
                     owner.pk if owner else "",
-                    _cell(owner.email) if owner else "",
+                    _cell(email_for(request.user, owner)) if owner else "",
                     e.amount,
                     "" if e.balance_after is None else e.balance_after,
                     _cell(e.transaction.memo),

@@ -39,3 +39,25 @@ def _clear_cache():
 def _fast_password_hashing(settings):
     # Registration tests hash real passwords; the default hasher costs about a second each.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def staff_in(*roles, **extra):
+    """A staff member in the given default roles (店長, 財務, 出貨, 行銷)."""
+    from django.contrib.auth.models import Group
+
+    user = make_user(is_staff=True, **extra)
+    user.groups.add(*Group.objects.filter(name__in=roles))
+    return user
+
+
+def staff_with(*capabilities, **extra):
+    """A staff member holding exactly ``capabilities``."""
+    from django.contrib.auth.models import Permission
+
+    user = make_user(is_staff=True, **extra)
+    for capability in capabilities:
+        app_label, codename = str(capability).split(".")
+        user.user_permissions.add(
+            Permission.objects.get(content_type__app_label=app_label, codename=codename)
+        )
+    return user

@@ -7,10 +7,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 from fenrun.catalog.tests.factories import ProductFactory
+from fenrun.core.permissions import Capability
 from fenrun.referrals import services
 from fenrun.referrals.models import Campaign, ReferralNode, SponsorChange
 
-from .conftest import make_user
+from .conftest import make_user, staff_in, staff_with
 
 pytestmark = pytest.mark.django_db
 
@@ -29,12 +30,9 @@ def post(client, url, data):
 
 @pytest.fixture
 def staff():
-    user = make_user(is_staff=True)
-    user.user_permissions.add(
-        Permission.objects.get(codename="add_sponsorchange"),
-        Permission.objects.get(codename="view_referralnode"),
+    return staff_with(
+        Capability.VIEW_REPORTS, Capability.CHANGE_SPONSORS, Capability.VIEW_CONTACT_DATA
     )
-    return user
 
 
 def test_member_endpoints_need_login(client):
@@ -81,10 +79,12 @@ def test_campaign_creation_permissions():
     created = post(logged_in(member), BASE + "/campaigns", data)
     assert created.status_code == 201
     assert created.json()["shop_wide"] is False
-    duplicate = post(logged_in(make_user(is_staff=True)), BASE + "/campaigns", data)
+    marketing = staff_in("行銷")
+    duplicate = post(logged_in(marketing), BASE + "/campaigns", data)
     assert duplicate.status_code == 422 and "slug" in duplicate.json()["errors"]
+    assert duplicate.json()["code"] == "campaign_code_taken"
     backwards = post(
-        logged_in(make_user(is_staff=True)),
+        logged_in(marketing),
         BASE + "/campaigns",
         {**data, "slug": "b", "ends_at": now.isoformat()},
     )
@@ -140,8 +140,8 @@ def test_staff_tree_and_reassign(staff):
     assert client.get(f"{BASE}/members/99999999/tree").status_code == 404
 
 
-def test_staff_without_the_permission_cannot_reassign():
-    staff = make_user(is_staff=True)
+def test_staff_without_the_capability_cannot_reassign():
+    staff = staff_in("行銷")
     a, b = make_user(), make_user()
     response = post(
         logged_in(staff), f"{BASE}/members/{a.pk}/sponsor", {"sponsor_id": b.pk, "reason": "x"}

@@ -6,7 +6,7 @@ import pytest
 from fenrun.accounts.tests.factories import UserFactory
 from fenrun.commissions.events import CommissionReleased, CommissionReversed
 from fenrun.core import events
-from fenrun.wallet import permissions, reconcile
+from fenrun.wallet import reconcile
 
 _commission_ids = itertools.count(1)
 
@@ -34,16 +34,25 @@ def other_member(db):
 
 @pytest.fixture
 def staff(db):
-    """A staff member allowed every wallet action (see fenrun.wallet.permissions)."""
-    return staff_with(*permissions.ALL)
+    """A 財務 (finance) staff member: every wallet capability and contact data."""
+    return staff_in("財務")
 
 
-def staff_with(*perms):
+def staff_in(*roles):
+    from django.contrib.auth.models import Group
+
+    user = UserFactory(is_staff=True)
+    user.groups.add(*Group.objects.filter(name__in=roles))
+    return user
+
+
+def staff_with(*capabilities):
+    """A staff member holding exactly ``capabilities`` (fenrun.core.permissions.Capability)."""
     from django.contrib.auth.models import Permission
 
     user = UserFactory(is_staff=True)
-    for perm in perms:
-        app_label, codename = perm.split(".")
+    for capability in capabilities:
+        app_label, codename = str(capability).split(".")
         user.user_permissions.add(
             Permission.objects.get(content_type__app_label=app_label, codename=codename)
         )

@@ -264,22 +264,25 @@ def test_openapi_lists_the_wallet(client, db):
     assert "/api/v1/wallet/staff/withdrawals/{withdrawal_id}/pay" in paths
 
 
-def test_staff_need_the_wallet_permission_for_each_action(client, member):
-    from fenrun.wallet import permissions
+def test_staff_need_the_wallet_capability_for_each_action(client, member):
+    from fenrun.core.permissions import Capability
     from fenrun.wallet.tests.conftest import staff_with
 
     earn(member, 1000)
     conversion = services.request_conversion(member, 100)
     withdrawal = services.request_withdrawal(member, amount=500, **BANK)
-    client.force_login(staff_with(permissions.VIEW))
+    client.force_login(staff_with(Capability.VIEW_WALLETS))
     assert client.get(API + "/staff/conversions").status_code == 200
     assert post(client, f"/staff/conversions/{conversion.pk}/approve").status_code == 403
     assert post(client, f"/staff/withdrawals/{withdrawal.pk}/approve").status_code == 403
-    assert client.get(API + f"/staff/withdrawals/{withdrawal.pk}").status_code == 403
+    seen = client.get(API + f"/staff/withdrawals/{withdrawal.pk}").json()
+    assert seen["account_number"] == withdrawal.masked_account_number
     adjust = {"account": "coins", "amount": 5, "reason": "x"}
     assert post(client, f"/staff/members/{member.pk}/adjustments", adjust).status_code == 403
-    client.force_login(staff_with(permissions.DECIDE_WITHDRAWALS))
-    assert client.get(API + "/staff/withdrawals").status_code == 403  # no VIEW
+    client.force_login(staff_with(Capability.DECIDE_WALLET_REQUESTS))
+    assert client.get(API + "/staff/withdrawals").status_code == 403  # no VIEW_WALLETS
     assert post(client, f"/staff/withdrawals/{withdrawal.pk}/approve").status_code == 200
+    pay = post(client, f"/staff/withdrawals/{withdrawal.pk}/pay", {"reference": "T"})
+    assert pay.status_code == 403  # deciding is not paying out
     conversion.refresh_from_db()
     assert conversion.status == Conversion.Status.PENDING
