@@ -79,8 +79,10 @@ C = Capability
 # migration creates them once and never overwrites a shop's changes.
 ROLES: dict[str, frozenset[Capability]] = {
     "店長": frozenset(Capability),
+    # Finance runs the money rules end to end: plans, settlements, wallet decisions, payouts.
     "財務": frozenset(
         {
+            C.MANAGE_PLANS,
             C.SETTLE_COMMISSIONS,
             C.VIEW_WALLETS,
             C.DECIDE_WALLET_REQUESTS,
@@ -90,6 +92,8 @@ ROLES: dict[str, frozenset[Capability]] = {
             C.VIEW_CONTACT_DATA,
         }
     ),
+    # Fulfilment ships orders; cancelling and refunding move money and claw bonuses back, so
+    # they stay with the owner (MANAGE_ORDERS).
     "出貨": frozenset({C.FULFIL_ORDERS}),
     # Marketing reads every report and runs campaigns, but never sees members' contact data.
     "行銷": frozenset({C.VIEW_REPORTS, C.MANAGE_CAMPAIGNS}),

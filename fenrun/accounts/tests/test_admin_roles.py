@@ -1,13 +1,14 @@
 """Who may read, edit and promote accounts in the back office."""
 
 import pytest
-from django.contrib.auth.models import Group, Permission
+from django.contrib.auth.models import Permission
 from django.test import Client
 from django.urls import reverse
 
 from fenrun.accounts.models import MemberGroup
 from fenrun.accounts.tests.factories import UserFactory
 from fenrun.core.permissions import Capability
+from fenrun.core.testing import role_group
 
 pytestmark = pytest.mark.django_db
 
@@ -29,7 +30,7 @@ def staff_with(*capabilities, **extra):
 
 def staff_in(role):
     user = UserFactory(is_staff=True)
-    user.groups.add(Group.objects.get(name=role))
+    user.groups.add(role_group(role))
     return user
 
 
@@ -72,7 +73,7 @@ def test_contact_data_reads_the_member_list_but_does_not_edit():
 def test_manage_members_edits_a_member_but_cannot_make_anyone_staff():
     manager = staff_with(Capability.MANAGE_MEMBERS)
     member = UserFactory()
-    owner_role = Group.objects.get(name="店長")
+    owner_role = role_group("店長")
     url = reverse("admin:accounts_user_change", args=[member.pk])
     client = logged_in(manager)
     form = client.get(url).context["adminform"].form
@@ -107,7 +108,7 @@ def test_manage_members_cannot_promote_themselves_or_touch_staff_accounts():
 def test_manage_staff_grants_a_role_but_not_superuser():
     boss = staff_with(Capability.MANAGE_STAFF, Capability.MANAGE_MEMBERS)
     member = UserFactory()
-    marketing = Group.objects.get(name="行銷")
+    marketing = role_group("行銷")
     url = reverse("admin:accounts_user_change", args=[member.pk])
     response = logged_in(boss).post(
         url, change_data(member, is_staff="on", is_superuser="on", groups=[marketing.pk])

@@ -3,6 +3,7 @@
 import json
 
 import pytest
+from django.contrib.auth.models import Permission
 from django.urls import reverse
 
 from fenrun.accounts.tests.factories import UserFactory
@@ -42,7 +43,7 @@ def completed_order():
 # -- plans -------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("role", ["出貨", "財務", "行銷"])
+@pytest.mark.parametrize("role", ["出貨", "行銷"])
 def test_roles_without_manage_plans_get_403_on_plan_pages(client, role):
     plan = seed_plan()
     as_role(client, role)
@@ -57,7 +58,7 @@ def test_roles_without_manage_plans_get_403_on_plan_pages(client, role):
     assert CommissionPlan.objects.count() == 1 and plan.versions.count() == 1
 
 
-@pytest.mark.parametrize("role", ["出貨", "財務", "行銷"])
+@pytest.mark.parametrize("role", ["出貨", "行銷"])
 def test_roles_without_manage_plans_get_403_on_the_plan_api(client, role):
     plan = seed_plan()
     as_role(client, role)
@@ -70,9 +71,10 @@ def test_roles_without_manage_plans_get_403_on_the_plan_api(client, role):
     assert CommissionPlan.objects.count() == 1 and plan.versions.count() == 1
 
 
-def test_the_owner_edits_plans_by_page_and_api(client):
+@pytest.mark.parametrize("role", ["店長", "財務"])
+def test_owner_and_finance_edit_plans_by_page_and_api(client, role):
     plan = seed_plan()
-    as_role(client, "店長")
+    as_role(client, role)
     assert client.post(reverse("commissions:plan_create"), PLAN_POST).status_code == 302
     response = api(client, "put", f"{BASE}/plans/{plan.pk}", dict(PLAN_PAYLOAD, name="seed"))
     assert response.status_code == 200 and response.json()["version"] == 2
@@ -82,9 +84,13 @@ def test_the_owner_edits_plans_by_page_and_api(client):
 # -- settling -----------------------------------------------------------------------------------
 
 
-def test_finance_settles_by_page_and_api_but_sees_no_plan_links(client, completed_order):
+def test_a_settler_settles_by_page_and_api_but_sees_no_plan_links(client, completed_order):
     plan, _source, order = completed_order
-    as_role(client, "財務")
+    settler = UserFactory(is_staff=True)
+    settler.user_permissions.add(
+        Permission.objects.get(content_type__app_label="core", codename="settle_commissions")
+    )
+    client.force_login(settler)
     page = client.get(reverse("commissions:order_commissions", args=[order.pk]))
     html = page.content.decode()
     assert page.status_code == 200 and "新增推薦獎金" in html

@@ -24,6 +24,7 @@ ALL = [
 ROLES = {
     "店長": ALL,
     "財務": [
+        "manage_plans",
         "settle_commissions",
         "view_wallets",
         "decide_wallet_requests",

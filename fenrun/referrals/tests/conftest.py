@@ -4,6 +4,8 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
 
+from fenrun.core.testing import role_group
+
 _seq = itertools.count(1)
 
 
@@ -43,10 +45,9 @@ def _fast_password_hashing(settings):
 
 def staff_in(*roles, **extra):
     """A staff member in the given default roles (店長, 財務, 出貨, 行銷)."""
-    from django.contrib.auth.models import Group
 
     user = make_user(is_staff=True, **extra)
-    user.groups.add(*Group.objects.filter(name__in=roles))
+    user.groups.add(*(role_group(r) for r in roles))
     return user
 
 

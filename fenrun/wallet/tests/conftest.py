@@ -6,6 +6,7 @@ import pytest
 from fenrun.accounts.tests.factories import UserFactory
 from fenrun.commissions.events import CommissionReleased, CommissionReversed
 from fenrun.core import events
+from fenrun.core.testing import role_group
 from fenrun.wallet import reconcile
 
 _commission_ids = itertools.count(1)
@@ -39,10 +40,9 @@ def staff(db):
 
 
 def staff_in(*roles):
-    from django.contrib.auth.models import Group
 
     user = UserFactory(is_staff=True)
-    user.groups.add(*Group.objects.filter(name__in=roles))
+    user.groups.add(*(role_group(r) for r in roles))
     return user
 
 
