@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from fenrun.core.money import format_twd
+from fenrun.core.spreadsheet import safe_text
 from fenrun.wallet import permissions, selectors, services
 from fenrun.wallet.forms import (
     AdjustmentForm,
@@ -327,20 +328,6 @@ class _Echo:
         return value
 
 
-def _cell(value) -> str:
-    # Spreadsheet programs run cells starting with these as formulas.
-    text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@") and not _is_number(text) else text
-
-
-def _is_number(text: str) -> bool:
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True
-
-
 LEDGER_HEADER = [
     "entry_id",
     "transaction_id",
@@ -375,13 +362,13 @@ def staff_ledger_csv(request):
                     timezone.localtime(e.created_at).isoformat(),
                     e.transaction.kind,
                     e.transaction.source_type,
-                    _cell(e.transaction.source_id),
+                    safe_text(e.transaction.source_id),
                     e.account.kind,
                     owner.pk if owner else "",
-                    _cell(owner.email) if owner else "",
+                    safe_text(owner.email) if owner else "",
                     e.amount,
                     "" if e.balance_after is None else e.balance_after,
-                    _cell(e.transaction.memo),
+                    safe_text(e.transaction.memo),
                 ]
             )
 
