@@ -17,6 +17,7 @@ from fenrun.analytics.periods import MAX_SPAN_DAYS, DateRange, RangeError, parse
 from fenrun.analytics.selectors import downline
 from fenrun.analytics.tests.builders import build_tree, make_commission, make_order
 from fenrun.referrals.models import Campaign, Click, OrderAttribution, ReferralCode, ReferralNode
+from fenrun.referrals.tree import segment
 
 API = "/api/v1/analytics"
 
@@ -110,7 +111,7 @@ def test_export_neutralises_formulas(staff_client, db):
     user.save()
     child = build_tree([None])[0]
     ReferralNode.objects.filter(pk=child.pk).update(
-        sponsor=user, depth=2, path=ReferralNode.objects.get(pk=user.pk).path + f"{child.pk:09d}"
+        sponsor=user, depth=2, path=ReferralNode.objects.get(pk=user.pk).path + segment(child.pk)
     )
     child.name = "@evil"
     child.save()
