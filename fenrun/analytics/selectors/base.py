@@ -8,7 +8,7 @@ from functools import wraps
 
 from django.contrib.auth import get_user_model
 from django.db import connection, transaction
-from django.db.models import Sum
+from django.db.models import Count, Sum
 
 from fenrun.analytics.models import DownlineSalesDay, MemberTag, SalesMonth
 from fenrun.analytics.periods import DateRange
@@ -98,6 +98,17 @@ def subtree(node: ReferralNode, *, include_self: bool = False):
 
 def _bucket(relative_level: int) -> int | None:
     return relative_level if relative_level <= MAX_LEVEL else None
+
+
+def direct_referral_counts(user_ids) -> dict[int, int]:
+    """{member: number of direct referrals}; members without any are left out."""
+    return dict(
+        ReferralNode.objects.filter(sponsor_id__in=list(user_ids))
+        .values("sponsor_id")
+        .annotate(n=Count("pk"))
+        .order_by()
+        .values_list("sponsor_id", "n")
+    )
 
 
 def tags_of(user_ids) -> dict[int, list[dict]]:

@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
-from django.db.models import Count, Q, Sum
+from django.db.models import Q, Sum
 
 from fenrun.analytics.models import DownlineSalesDay
 from fenrun.analytics.periods import DateRange
@@ -16,6 +16,7 @@ from fenrun.analytics.selectors.base import (
     _personal_sales,
     _tables,
     codes_of,
+    direct_referral_counts,
     money,
     olap,
     subtree,
@@ -105,13 +106,7 @@ def figures_for_nodes(
     nodes = sorted(nodes, key=lambda n: n.path)
     ids = [n.pk for n in nodes]
     users = User.objects.in_bulk(ids)
-    directs = dict(
-        ReferralNode.objects.filter(sponsor_id__in=ids)
-        .values("sponsor_id")
-        .annotate(n=Count("pk"))
-        .order_by()
-        .values_list("sponsor_id", "n")
-    )
+    directs = direct_referral_counts(ids)
     sums = _rollup_sums(ids, period) if with_sales else {}
     totals = _subtree_totals(nodes)
     tags = tags_of(ids)

@@ -4,10 +4,15 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from django.db.models import Count
-
 from fenrun.analytics.periods import DateRange
-from fenrun.analytics.selectors.base import ZERO, User, _personal_sales, subtree, tags_of
+from fenrun.analytics.selectors.base import (
+    ZERO,
+    User,
+    _personal_sales,
+    direct_referral_counts,
+    subtree,
+    tags_of,
+)
 from fenrun.referrals.models import ReferralNode
 
 
@@ -32,13 +37,7 @@ DOWNLINE_CHUNK = 2000
 def _downline_rows(nodes: list[ReferralNode], base_depth: int, period: DateRange):
     ids = [n.pk for n in nodes]
     users = User.objects.in_bulk(ids)
-    directs = dict(
-        ReferralNode.objects.filter(sponsor_id__in=ids)
-        .values("sponsor_id")
-        .annotate(n=Count("pk"))
-        .order_by()
-        .values_list("sponsor_id", "n")
-    )
+    directs = direct_referral_counts(ids)
     personal = _personal_sales(ids, period)
     tags = tags_of(ids)
     for n in nodes:
