@@ -548,7 +548,7 @@ def write_report(args, data):
         "(shared with other work while it ran).",
         f"- Each figure is the median of {args.repeats} runs after one warm-up run. Both "
         "columns compute the same numbers; the script asserts that they agree.",
-        "- *Ours*: the app's selectors (`fenrun/analytics/selectors.py`): member counts from "
+        "- *Ours*: the app's selectors (`fenrun/analytics/selectors/`): member counts from "
         "range scans of the path-head index, sales from the roll-ups (`DownlineSalesDay`, "
         "`SalesMonth`). *Naive*: WITH RECURSIVE over the sponsor links and the orders (one "
         "recursive query per node for the chart).",

@@ -1,26 +1,41 @@
 """Who may see which member, and what of them.
 
-Staff see the whole organisation with full personal data. A member sees themselves and their
-downline only; everyone else's name is partly hidden and their phone and e-mail never leave the
-server. Every page and API handler resolves the member it was asked about through
-``resolve_member`` so that the rule lives in one place.
+Staff with ``VIEW_REPORTS`` see the whole organisation with names; their e-mail addresses and
+phone numbers only with ``VIEW_CONTACT_DATA``, masked otherwise (``d***@example.com``,
+``0912***678``). A member sees themselves and their downline only; everyone else's name is
+partly hidden and their phone and e-mail never leave the server. Every page and API handler
+resolves the member it was asked about through ``resolve_member`` and shows a member through
+``display_name`` / ``Viewer.contact`` so that the rules live in one place.
 """
 
 from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
+from django.utils.translation import gettext_lazy as _
 
+from fenrun.core.errors import DomainError, NotFoundError
+from fenrun.core.permissions import Capability, has
 from fenrun.referrals.models import ReferralNode
+from fenrun.referrals.tree import is_below
 
 User = get_user_model()
 
 
-class MemberNotFound(LookupError):
-    pass
+class MemberNotFound(NotFoundError):
+    code = "member_not_found"
+
+    def __init__(self, member_id=None):
+        super().__init__(_("No such member."))
+        self.member_id = member_id
 
 
-class OutsideDownline(PermissionError):
-    pass
+class OutsideDownline(DomainError):
+    code = "outside_downline"
+    status = 403
+
+    def __init__(self, member_id=None):
+        super().__init__(_("This member is not in your downline."))
+        self.member_id = member_id
 
 
 @dataclass(frozen=True)
@@ -28,6 +43,7 @@ class Viewer:
     user: object
     is_staff: bool
     node: ReferralNode | None
+    sees_contact_data: bool = False
 
     @property
     def user_id(self) -> int:
@@ -38,14 +54,27 @@ class Viewer:
             return True
         if node is None or self.node is None:
             return False
-        return node.depth > self.node.depth and node.path.startswith(self.node.path)
+        return is_below(node.path, self.node.path)
 
     def shows_personal_data_of(self, user_id: int) -> bool:
+        """Whether the member's full name is shown (their contact data: see ``contact``)."""
         return self.is_staff or user_id == self.user_id
+
+    def shows_contact_of(self, user_id: int) -> bool:
+        return user_id == self.user_id or (self.is_staff and self.sees_contact_data)
+
+    def contact(self, user_id: int, email: str, phone: str) -> tuple[str | None, str | None]:
+        """(e-mail, phone) as this viewer may see them: in full, masked for staff without
+        ``VIEW_CONTACT_DATA``, None for other members. An empty phone is None."""
+        if self.shows_contact_of(user_id):
+            return email, phone or None
+        if self.is_staff:
+            return mask_email(email), mask_phone(phone) or None
+        return None, None
 
 
 def is_analytics_staff(user) -> bool:
-    return bool(user and user.is_authenticated and user.is_active and user.is_staff)
+    return has(user, Capability.VIEW_REPORTS)
 
 
 def viewer_for(user) -> Viewer:
@@ -53,6 +82,7 @@ def viewer_for(user) -> Viewer:
         user=user,
         is_staff=is_analytics_staff(user),
         node=ReferralNode.objects.filter(pk=user.pk).first(),
+        sees_contact_data=has(user, Capability.VIEW_CONTACT_DATA),
     )
 
 
@@ -98,7 +128,30 @@ def mask_name(name: str) -> str:
     return name[0] + "*" * (len(name) - 2) + name[-1]
 
 
+def mask_email(email: str) -> str:
+    """dora@example.com → d***@example.com: the domain stays, the person does not."""
+    email = (email or "").strip()
+    if not email:
+        return ""
+    local, at, domain = email.partition("@")
+    return (local[:1] or "*") + "***" + (at + domain if at else "")
+
+
+def mask_phone(phone: str) -> str:
+    """0912345678 → 0912***678: the carrier prefix and the last digits, not the number."""
+    phone = (phone or "").strip()
+    if not phone:
+        return ""
+    if len(phone) <= 7:
+        return phone[:1] + "***"
+    return phone[:4] + "***" + phone[-3:]
+
+
 def display_name(viewer: Viewer, user_id: int, name: str, email: str = "") -> str:
     if viewer.shows_personal_data_of(user_id):
-        return name or (email.split("@")[0] if email else f"#{user_id}")
+        if name:
+            return name
+        if not email:
+            return f"#{user_id}"
+        return email.split("@")[0] if viewer.shows_contact_of(user_id) else mask_email(email)
     return mask_name(name)

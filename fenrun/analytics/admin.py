@@ -4,10 +4,21 @@ from unfold.admin import ModelAdmin
 
 from fenrun.analytics.models import MemberTag, TagRule
 from fenrun.analytics.services import recompute_member_tags
+from fenrun.core.permissions import Capability, CapabilityAdminMixin, has
+
+C = Capability
 
 
 @admin.register(TagRule)
-class TagRuleAdmin(ModelAdmin):
+class TagRuleAdmin(CapabilityAdminMixin, ModelAdmin):
+    # Tag rules are marketing's tool; anyone who reads reports may look at how tags are earned.
+    capabilities = {
+        "view": (C.VIEW_REPORTS, C.MANAGE_CAMPAIGNS),
+        "add": C.MANAGE_CAMPAIGNS,
+        "change": C.MANAGE_CAMPAIGNS,
+        "delete": C.MANAGE_CAMPAIGNS,
+    }
+    action_capabilities = {"recompute": C.MANAGE_CAMPAIGNS}
     list_display = (
         "name",
         "metric",
@@ -32,7 +43,9 @@ class TagRuleAdmin(ModelAdmin):
     )
     actions = ["recompute"]
 
-    @admin.action(description=_("Recompute the tags of the selected rules now"))
+    @admin.action(
+        description=_("Recompute the tags of the selected rules now"), permissions=["recompute"]
+    )
     def recompute(self, request, queryset):
         results = recompute_member_tags(rule_ids=list(queryset.values_list("pk", flat=True)))
         for r in results:
@@ -44,16 +57,28 @@ class TagRuleAdmin(ModelAdmin):
 
 
 @admin.register(MemberTag)
-class MemberTagAdmin(ModelAdmin):
-    list_display = ("member", "rule", "value", "computed_at")
+class MemberTagAdmin(CapabilityAdminMixin, ModelAdmin):
+    # Tags come from the rules: nobody adds or edits one by hand (it would vanish at the next
+    # recompute); marketing may remove one, which the next recompute decides again.
+    capabilities = {"view": (C.VIEW_REPORTS, C.MANAGE_CAMPAIGNS), "delete": C.MANAGE_CAMPAIGNS}
+    list_display = ("member_name", "rule", "value", "computed_at")
     list_filter = ("rule",)
     search_fields = ("member__name", "member__email")
     list_select_related = ("member", "rule")
     raw_id_fields = ("member",)
 
-    def has_add_permission(self, request):
-        # Tags come from the rules; a hand-made one would vanish at the next recompute.
-        return False
+    @admin.display(description=_("Member"), ordering="member__name")
+    def member_name(self, obj):
+        return obj.member.name or f"#{obj.member_id}"
 
-    def has_change_permission(self, request, obj=None):
-        return False
+    def get_list_display(self, request):
+        # A member without a name shows as their e-mail: only to those who may see it.
+        if has(request.user, C.VIEW_CONTACT_DATA):
+            return ("member", *self.list_display[1:])
+        return self.list_display
+
+    def get_search_fields(self, request):
+        # Searching by e-mail would confirm whose address it is.
+        if has(request.user, C.VIEW_CONTACT_DATA):
+            return self.search_fields
+        return ("member__name",)

@@ -20,10 +20,9 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
+from fenrun.core.spreadsheet import safe_text
+
 FORMATS = ("csv", "xlsx")
-# A spreadsheet runs a cell that starts with one of these as a formula: a member named
-# "=HYPERLINK(...)" must stay text (CSV / formula injection).
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 @dataclass
@@ -32,11 +31,6 @@ class Table:
     filename: str  # without extension
     header: list[str]
     rows: Iterable[list]
-
-
-def _text(value) -> str:
-    text = force_str(value)
-    return "'" + text if text.startswith(FORMULA_START) else text
 
 
 def _csv_value(value):
@@ -52,7 +46,7 @@ def _csv_value(value):
         return value.isoformat()
     if isinstance(value, (int, Decimal, float)) and not isinstance(value, bool):
         return str(value)
-    return _text(value)
+    return safe_text(value)
 
 
 def _xlsx_value(value):
@@ -62,7 +56,7 @@ def _xlsx_value(value):
         return timezone.localtime(value).replace(tzinfo=None) if timezone.is_aware(value) else value
     if isinstance(value, (date, int, Decimal, float)) and not isinstance(value, bool):
         return value
-    return _text(value)
+    return safe_text(value)
 
 
 class _Echo:

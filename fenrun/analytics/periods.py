@@ -6,11 +6,15 @@ counts and one at 00:00 the next day does not.
 """
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+
+from fenrun.core.errors import DomainError
+from fenrun.core.periods import day_after, day_start, month_start, today
+
+__all__ = ["DateRange", "RangeError", "day_start", "month_start", "parse_range", "today"]
 
 EARLIEST = date(2000, 1, 1)
 # Ten years is more history than any shop report needs; a longer span is a typo.
@@ -27,12 +31,14 @@ PRESETS = {
 }
 
 
-class RangeError(ValueError):
+class RangeError(DomainError):
     """Bad dates: ``errors`` maps the field (start, end, preset) to readable reasons."""
 
+    code = "invalid_date_range"
+    status = 400
+
     def __init__(self, errors: dict[str, list[str]]):
-        super().__init__("; ".join(m for msgs in errors.values() for m in msgs))
-        self.errors = errors
+        super().__init__(_("Invalid date range."), errors=errors)
 
 
 @dataclass(frozen=True)
@@ -47,7 +53,7 @@ class DateRange:
     @property
     def end_before(self) -> datetime:
         """The first moment after the range."""
-        return day_start(self.end + timedelta(days=1))
+        return day_after(self.end)
 
     @property
     def days(self) -> int:
@@ -58,18 +64,6 @@ class DateRange:
 
     def __str__(self):
         return f"{self.start.isoformat()} – {self.end.isoformat()}"
-
-
-def day_start(day: date) -> datetime:
-    return timezone.make_aware(datetime.combine(day, time.min))
-
-
-def today() -> date:
-    return timezone.localdate()
-
-
-def month_start(day: date) -> date:
-    return day.replace(day=1)
 
 
 def preset_range(name: str, *, on: date | None = None) -> DateRange:

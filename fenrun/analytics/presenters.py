@@ -1,7 +1,11 @@
-"""What a viewer is shown of a member: one function for the chart page and the API alike."""
+"""What a viewer is shown of a member: one set of functions for the pages, the exports and the
+API alike, so the masking rules (``fenrun.analytics.access``) apply the same everywhere."""
+
+from dataclasses import replace
 
 from fenrun.analytics.access import Viewer, display_name
-from fenrun.analytics.selectors import NodeFigures
+from fenrun.analytics.selectors import NodeFigures, SearchHit, User, upline_ids_within
+from fenrun.referrals.models import ReferralNode
 
 
 def _money(value) -> str:
@@ -10,15 +14,16 @@ def _money(value) -> str:
 
 def node_payload(fig: NodeFigures, viewer: Viewer) -> dict:
     """A chart node. ``level`` counts from the viewer for members (1 = direct referral) and is
-    the absolute tree level for staff. Phone and e-mail only for staff and the member
-    themselves."""
+    the absolute tree level for staff. Phone and e-mail only for staff (masked without the
+    contact-data capability) and the member themselves."""
     if viewer.is_staff:
         level = fig.depth
     elif fig.depth is not None and viewer.node is not None:
         level = fig.depth - viewer.node.depth
     else:
         level = 0
-    payload = {
+    email, phone = viewer.contact(fig.user_id, fig.email, fig.phone)
+    return {
         "id": fig.user_id,
         "name": display_name(viewer, fig.user_id, fig.name, fig.email),
         "joined": fig.joined.date().isoformat() if fig.joined else None,
@@ -35,10 +40,51 @@ def node_payload(fig: NodeFigures, viewer: Viewer) -> dict:
         "tags": fig.tags,
         "code": fig.code,
         "has_sales": fig.has_sales,
-        "email": None,
-        "phone": None,
+        "email": email,
+        "phone": phone,
     }
-    if viewer.shows_personal_data_of(fig.user_id):
-        payload["email"] = fig.email
-        payload["phone"] = fig.phone or None
-    return payload
+
+
+def shown(viewer: Viewer, row):
+    """A copy of a report row (any dataclass with ``user_id``, ``name`` and ``email``, and
+    maybe ``phone``) with what the viewer may see: the display name, contact data in full,
+    masked or empty."""
+    if getattr(row, "user_id", None) is None:
+        return row
+    email, phone = viewer.contact(row.user_id, row.email, getattr(row, "phone", ""))
+    changes = {"name": display_name(viewer, row.user_id, row.name, row.email), "email": email or ""}
+    if hasattr(row, "phone"):
+        changes["phone"] = phone or ""
+    return replace(row, **changes)
+
+
+def shown_all(viewer: Viewer, rows) -> list:
+    return [shown(viewer, row) for row in rows]
+
+
+def search_hit(viewer: Viewer, hit: SearchHit) -> dict:
+    if viewer.is_staff:
+        level = hit.depth
+    else:
+        level = hit.depth - viewer.node.depth if hit.depth and viewer.node else None
+    return {
+        "id": hit.user_id,
+        "name": display_name(viewer, hit.user_id, hit.name, hit.email),
+        "code": hit.code,
+        "level": level,
+        "joined": hit.joined.date(),
+    }
+
+
+def crumbs(viewer: Viewer, node: ReferralNode | None) -> list[dict]:
+    """The chart's breadcrumb: the uplines the viewer may see, top first."""
+    top = None if viewer.is_staff else viewer.node
+    ids = upline_ids_within(node, top)
+    if not viewer.is_staff and node is not None and node.pk == viewer.user_id:
+        ids = []
+    users = User.objects.in_bulk(ids)
+    return [
+        {"id": i, "name": display_name(viewer, i, users[i].name, users[i].email)}
+        for i in ids
+        if i in users
+    ]

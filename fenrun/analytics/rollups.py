@@ -30,11 +30,11 @@ from django.utils import timezone
 
 from fenrun.analytics.models import DEEPER_LEVEL, DownlineSalesDay, SalesMonth
 from fenrun.orders.models import Order
-from fenrun.orders.status import OrderStatus
+from fenrun.orders.status import SALE_STATUSES
 from fenrun.referrals.models import ReferralNode
-from fenrun.referrals.tree import SEGMENT_WIDTH, path_ids
+from fenrun.referrals.tree import upline_ids
+from fenrun.referrals.tree_queries import ancestor_id_sql
 
-SALE_STATUSES = (OrderStatus.PAID, OrderStatus.SHIPPED, OrderStatus.COMPLETED)
 MAX_LEVEL = DEEPER_LEVEL - 1
 # Rows per upsert statement: a 5,000-level chain would otherwise pass SQLite's limit of
 # 32,766 parameters in one statement.
@@ -162,7 +162,7 @@ def apply_order(order_id: int, sign: int) -> None:
     day = local_day(placed_at)
     month = day.replace(day=1)
     path = _buyer_path(user_id)
-    uplines = path_ids(path)[:-1] if path else []
+    uplines = upline_ids(path) if path else []
     depth = len(uplines) + 1
     adapt_day = connection.ops.adapt_datefield_value
     day_rows = [(user_id, day, 0, sign, amount)]
@@ -205,8 +205,8 @@ def move_subtree(
     """
     if old_path == new_path:
         return
-    old_up = path_ids(old_path)[:-1]
-    new_up = path_ids(new_path)[:-1]
+    old_up = upline_ids(old_path)
+    new_up = upline_ids(new_path)
     # (upline, levels between upline and member, sign); upline i of a path is at depth i + 1.
     shifts = [(u, old_depth - (i + 1), -1) for i, u in enumerate(old_up)]
     shifts += [(u, new_depth - (i + 1), 1) for i, u in enumerate(new_up)]
@@ -283,7 +283,7 @@ def _expected_days_sql() -> tuple[str, list]:
     the buyer's path: one row per (buyer, day, upline), never a product of members.
     """
     inner, params = _sales_by_buyer_and_day_sql()
-    node, w = _node_table(), SEGMENT_WIDTH
+    node = _node_table()
 
     def level(expr: str) -> str:
         return f"CASE WHEN {expr} > {MAX_LEVEL} THEN {DEEPER_LEVEL} ELSE {expr} END"
@@ -291,7 +291,7 @@ def _expected_days_sql() -> tuple[str, list]:
     if _is_pg():
         ctes = f"src(user_id, day, n, s) AS ({inner})"
         uplines = f"""
-            SELECT CAST(SUBSTR(nd.path, (k - 1) * {w} + 1, {w}) AS BIGINT), src.day,
+            SELECT {ancestor_id_sql("nd", "k")}, src.day,
                    {level("nd.depth - k")}, src.n, src.s
             FROM src JOIN {node} nd ON nd.user_id = src.user_id
             CROSS JOIN LATERAL generate_series(1, nd.depth - 1) AS k
@@ -307,7 +307,7 @@ def _expected_days_sql() -> tuple[str, list]:
                 SELECT user_id, k - 1, day, n, s FROM up WHERE k > 1
             )"""
         uplines = f"""
-            SELECT CAST(SUBSTR(nd.path, (up.k - 1) * {w} + 1, {w}) AS BIGINT), up.day,
+            SELECT {ancestor_id_sql("nd", "up.k")}, up.day,
                    {level("nd.depth - up.k")}, up.n, up.s
             FROM up JOIN {node} nd ON nd.user_id = up.user_id
         """

@@ -48,6 +48,7 @@ def levels_table(report: selectors.LevelReport, member_label: str) -> Table:
 
 
 def leaderboard_table(metric: str, rows, period) -> Table:
+    """``rows`` as the viewer may see them (``presenters.shown_all``)."""
     header = [_("Rank"), _("Member ID"), _("Name"), _("E-mail"), Metric(metric).label]
     with_orders = metric == Metric.DOWNLINE_SALES
     if with_orders:
@@ -57,7 +58,7 @@ def leaderboard_table(metric: str, rows, period) -> Table:
     for r in rows:
         line = [r.rank, r.user_id, r.name, r.email, r.value]
         if with_orders:
-            line.append(r.extra)
+            line.append(r.orders)
         line.append(", ".join(t["name"] for t in r.tags))
         body.append(line)
     return Table(
@@ -116,6 +117,7 @@ def _funnel_header() -> list[str]:
 
 
 def campaign_promoters_table(report: selectors.CampaignReport) -> Table:
+    """The promoters as the viewer may see them (``presenters.shown_all``)."""
     rows = [
         [r.user_id or "", r.name, r.email, *_funnel_cells(r), r.commissions]
         for r in report.promoters
@@ -169,6 +171,7 @@ def downline_table(viewer: Viewer, root_id: int, period, rows) -> Table:
 
     def body():
         for r in rows:
+            email, phone = viewer.contact(r.user_id, r.email, r.phone)
             line = [
                 r.user_id,
                 r.level,
@@ -181,7 +184,7 @@ def downline_table(viewer: Viewer, root_id: int, period, rows) -> Table:
                 ", ".join(t["name"] for t in r.tags),
             ]
             if staff:
-                line += [r.email, r.phone]
+                line += [email, phone]
             yield line
 
     return Table(
@@ -192,12 +195,18 @@ def downline_table(viewer: Viewer, root_id: int, period, rows) -> Table:
     )
 
 
-def tag_members_table(rule, tags) -> Table:
+def tag_members_table(viewer: Viewer, rule, tags) -> Table:
+    def body():
+        for t in tags:
+            email, _phone = viewer.contact(t.member_id, t.member.email, "")
+            name = display_name(viewer, t.member_id, t.member.name, t.member.email)
+            yield [t.member_id, name, email, t.value, t.computed_at]
+
     return Table(
         title=rule.name[:31],
         filename=f"tag-{rule.pk}",
         header=[_("Member ID"), _("Name"), _("E-mail"), rule.get_metric_display(), _("Computed")],
-        rows=([t.member_id, t.member.name, t.member.email, t.value, t.computed_at] for t in tags),
+        rows=body(),
     )
 
 

@@ -6,8 +6,6 @@ asking about someone outside their downline gets 403. Every table exports with ?
 ?format=xlsx.
 """
 
-from functools import wraps
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -22,28 +20,21 @@ from fenrun.analytics.access import (
     MemberNotFound,
     OutsideDownline,
     display_name,
-    is_analytics_staff,
     resolve_member,
     viewer_for,
 )
 from fenrun.analytics.exports import FORMATS, export_response
 from fenrun.analytics.models import Metric, TagRule
 from fenrun.analytics.periods import PRESETS, RangeError, range_from_query
+from fenrun.analytics.presenters import shown_all
+from fenrun.core.permissions import Capability, requires
 from fenrun.referrals.models import Campaign
 
 LEADERBOARD_METRICS = (Metric.NEW_MEMBERS, Metric.DOWNLINE_SALES, Metric.COMMISSIONS)
 DOWNLINE_PAGE = 50
 
 
-def staff_required(view):
-    @login_required
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        if not is_analytics_staff(request.user):
-            raise PermissionDenied(_("Staff only."))
-        return view(request, *args, **kwargs)
-
-    return wrapper
+reports = requires(Capability.VIEW_REPORTS)
 
 
 def _range(request, context: dict, default: str = "30d"):
@@ -76,10 +67,10 @@ def _export_format(request) -> str | None:
 def _member(viewer, raw_id):
     try:
         return resolve_member(viewer, raw_id)
-    except MemberNotFound:
-        raise Http404(_("No such member.")) from None
-    except OutsideDownline:
-        raise PermissionDenied(_("This member is not in your downline.")) from None
+    except MemberNotFound as exc:
+        raise Http404(exc.message) from None
+    except OutsideDownline as exc:
+        raise PermissionDenied(exc.message) from None
 
 
 def _keep_member(viewer, member) -> dict:
@@ -95,9 +86,12 @@ def _page_number(request) -> int:
 # ---------------------------------------------------------------- staff
 
 
-@staff_required
+@reports
 def dashboard(request):
     board = selectors.dashboard()
+    viewer = viewer_for(request.user)
+    for column in board.columns:
+        column.top_promoters = shown_all(viewer, column.top_promoters)
     labels = {"today": _("Today"), "week": _("This week"), "month": _("This month")}
     if fmt := _export_format(request):
         return export_response(tables.dashboard_table(board, labels), fmt)
@@ -156,7 +150,7 @@ def _chart_context(request, viewer, member, period) -> dict:
     }
 
 
-@staff_required
+@reports
 def org_chart(request):
     viewer = viewer_for(request.user)
     context = {"section": "chart"}
@@ -187,14 +181,17 @@ def _levels_context(request, viewer, member, node, context):
     return report
 
 
-@staff_required
+@reports
 def levels(request):
     viewer = viewer_for(request.user)
     context = {"section": "levels", "query": request.GET.get("q", "")[:60]}
     raw = request.GET.get("member")
     if not raw:
         if context["query"]:
-            context["hits"] = selectors.search_members(context["query"], within=None, staff=True)
+            hits = selectors.search_members(
+                context["query"], within=None, staff=True, contact=viewer.sees_contact_data
+            )
+            context["hits"] = shown_all(viewer, hits)
         _range(request, context)
         return _render(request, "analytics/levels.html", context)
     member, node = _member(viewer, raw)
@@ -204,8 +201,9 @@ def levels(request):
     return _render(request, "analytics/levels.html", context)
 
 
-@staff_required
+@reports
 def leaderboards(request):
+    viewer = viewer_for(request.user)
     context = {"section": "leaderboards"}
     period = _range(request, context, default="this_month")
     if period is not None:
@@ -214,11 +212,11 @@ def leaderboards(request):
         if fmt and wanted == "depth":
             return export_response(tables.depth_table(selectors.depth_analysis(period)), fmt)
         if fmt and wanted in Metric.values:
-            rows = selectors.leaderboard(wanted, period, limit=500)
+            rows = shown_all(viewer, selectors.leaderboard(wanted, period, limit=500))
             return export_response(tables.leaderboard_table(wanted, rows, period), fmt)
         boards = []
         for metric in LEADERBOARD_METRICS:
-            rows = selectors.leaderboard(metric, period)
+            rows = shown_all(viewer, selectors.leaderboard(metric, period))
             boards.append(
                 {
                     "metric": metric,
@@ -233,7 +231,7 @@ def leaderboards(request):
     return _render(request, "analytics/leaderboards.html", context)
 
 
-@staff_required
+@reports
 def campaigns(request):
     return render(
         request,
@@ -242,10 +240,11 @@ def campaigns(request):
     )
 
 
-@staff_required
+@reports
 def campaign_report(request, pk: int):
     campaign = get_object_or_404(Campaign, pk=pk)
     report = selectors.campaign_report(campaign)
+    report.promoters = shown_all(viewer_for(request.user), report.promoters)
     if fmt := _export_format(request):
         if request.GET.get("table") == "series":
             return export_response(tables.campaign_series_table(report), fmt)
@@ -262,7 +261,7 @@ def campaign_report(request, pk: int):
     )
 
 
-@staff_required
+@reports
 def utm(request):
     context = {"section": "utm"}
     by = request.GET.get("by", "all")
@@ -283,7 +282,7 @@ def utm(request):
     return _render(request, "analytics/utm.html", context)
 
 
-@staff_required
+@requires(Capability.MANAGE_CAMPAIGNS)
 def tags(request):
     return render(
         request,
@@ -292,7 +291,7 @@ def tags(request):
     )
 
 
-@staff_required
+@requires(Capability.MANAGE_CAMPAIGNS)
 @require_POST
 def recompute_tags(request):
     raw = request.POST.get("rule", "")
@@ -313,18 +312,20 @@ def recompute_tags(request):
     return redirect("analytics:tags")
 
 
-@staff_required
+@reports
 def tag_members(request, pk: int):
     rule = get_object_or_404(TagRule, pk=pk)
+    viewer = viewer_for(request.user)
     if fmt := _export_format(request):
-        from fenrun.analytics.models import MemberTag
-
-        rows = MemberTag.objects.filter(rule=rule).select_related("member").order_by("-value")
-        return export_response(tables.tag_members_table(rule, rows.iterator(2000)), fmt)
+        rows = selectors.rule_members(rule, limit=None).iterator(2000)
+        return export_response(tables.tag_members_table(viewer, rule, rows), fmt)
+    tags = list(selectors.rule_members(rule))
+    for tag in tags:
+        tag.label = display_name(viewer, tag.member_id, tag.member.name, tag.member.email)
     return render(
         request,
         "analytics/tag_members.html",
-        {"rule": rule, "tags": selectors.rule_members(rule), "section": "tags"},
+        {"rule": rule, "tags": tags, "section": "tags"},
     )
 
 
@@ -341,8 +342,7 @@ def _downline_response(request, viewer, member, node, template: str, context: di
         return export_response(tables.downline_table(viewer, member.pk, period, rows), fmt)
     page = _page_number(request)
     rows, total = selectors.downline_page(node, period, page=page, size=DOWNLINE_PAGE)
-    for row in rows:
-        row.display_name = display_name(viewer, row.user_id, row.name, row.email)
+    rows = shown_all(viewer, rows)
     pages = max(1, -(-total // DOWNLINE_PAGE))
     context.update(
         rows=rows,
@@ -356,7 +356,7 @@ def _downline_response(request, viewer, member, node, template: str, context: di
     return _render(request, template, context)
 
 
-@staff_required
+@reports
 def downline(request, pk: int):
     viewer = viewer_for(request.user)
     member, node = _member(viewer, pk)

@@ -4,6 +4,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from fenrun.core.money import format_twd
+from fenrun.core.permissions import Capability, has, has_any
 from fenrun.orders import selectors
 from fenrun.orders.status import OrderStatus
 
@@ -11,30 +12,32 @@ from fenrun.orders.status import OrderStatus
 def dashboard_callback(request, context):
     """Unfold calls this for the admin index (settings.UNFOLD["DASHBOARD_CALLBACK"]).
 
-    Days and months are the shop's local ones (Asia/Taipei); revenue leaves out cancelled and
-    refunded orders, the order counts include every order placed.
+    Days and months are the shop's local ones (Asia/Taipei); revenue (營收) is the grand total of
+    the orders that count as a sale (``SALE_STATUSES``), the same figure as the analytics
+    dashboard's; the order counts include every order placed. The panel is for staff who work
+    on orders; the revenue cards only for those who may read reports.
     """
-    if not request.user.has_perm("orders.view_order"):
+    if not has_any(request.user, (Capability.MANAGE_ORDERS, Capability.FULFIL_ORDERS)):
         return context
     periods = selectors.local_day_and_month()
     today = selectors.period_figures(*periods["today"])
     month = selectors.period_figures(*periods["month"])
     changelist = reverse("admin:orders_order_changelist")
+    with_revenue = has(request.user, Capability.VIEW_REPORTS)
+    cards = [
+        {"title": _("Orders today"), "value": today.orders, "id": "orders-today"},
+        {"title": _("Revenue today"), "value": format_twd(today.revenue), "id": "revenue-today"},
+        {"title": _("Orders this month"), "value": month.orders, "id": "orders-month"},
+        {
+            "title": _("Revenue this month"),
+            "value": format_twd(month.revenue),
+            "id": "revenue-month",
+        },
+    ]
+    if not with_revenue:
+        cards = [card for card in cards if not card["id"].startswith("revenue-")]
     context["fenrun_dashboard"] = {
-        "cards": [
-            {"title": _("Orders today"), "value": today.orders, "id": "orders-today"},
-            {
-                "title": _("Revenue today"),
-                "value": format_twd(today.revenue),
-                "id": "revenue-today",
-            },
-            {"title": _("Orders this month"), "value": month.orders, "id": "orders-month"},
-            {
-                "title": _("Revenue this month"),
-                "value": format_twd(month.revenue),
-                "id": "revenue-month",
-            },
-        ],
+        "cards": cards,
         "by_status": [
             {
                 "status": status,

@@ -61,6 +61,16 @@ def path_ids(path: str) -> list[int]:
     return [int(path[i : i + SEGMENT_WIDTH]) for i in range(0, len(path), SEGMENT_WIDTH)]
 
 
+def upline_ids(path: str) -> list[int]:
+    """The ids above the node, root first (the sponsor last)."""
+    return path_ids(path)[:-1]
+
+
+def is_below(path: str, ancestor_path: str) -> bool:
+    """Whether the node at ``path`` is in the downline of the node at ``ancestor_path``."""
+    return len(path) > len(ancestor_path) and path.startswith(ancestor_path)
+
+
 def successor(prefix: str) -> str | None:
     """The smallest digit string of the same length greater than ``prefix`` (None if all 9s).
 

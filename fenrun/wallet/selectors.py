@@ -1,13 +1,13 @@
 """Wallet reads shared by pages, the API, checkout and reports."""
 
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date
 from decimal import Decimal
 
 from django.db.models import Q, QuerySet, Sum
-from django.utils import timezone
 
 from fenrun.core.money import ZERO, round_money
+from fenrun.core.periods import day_after, day_start
 from fenrun.wallet.models import (
     MEMBER_KINDS,
     Account,
@@ -91,10 +91,6 @@ def usable_credit(user, goods_total, shipping_fee) -> Decimal:
     return max(min(balance, cap), ZERO)
 
 
-def _day_start(value: date) -> datetime:
-    return timezone.make_aware(datetime.combine(value, time.min))
-
-
 def history(
     user,
     *,
@@ -109,9 +105,9 @@ def history(
     if type in HISTORY_TYPES:
         qs = qs.filter(transaction__kind__in=HISTORY_TYPES[type])
     if date_from:
-        qs = qs.filter(created_at__gte=_day_start(date_from))
+        qs = qs.filter(created_at__gte=day_start(date_from))
     if date_to:
-        qs = qs.filter(created_at__lt=_day_start(date_to) + timezone.timedelta(days=1))
+        qs = qs.filter(created_at__lt=day_after(date_to))
     return qs.select_related("transaction", "account").order_by("-id")
 
 
@@ -246,9 +242,9 @@ def ledger_rows(*, date_from: date | None = None, date_to: date | None = None):
     """Every entry, oldest first, for the accounting export; streamed in chunks."""
     qs = Entry.objects.select_related("transaction", "account", "account__owner").order_by("id")
     if date_from:
-        qs = qs.filter(created_at__gte=_day_start(date_from))
+        qs = qs.filter(created_at__gte=day_start(date_from))
     if date_to:
-        qs = qs.filter(created_at__lt=_day_start(date_to) + timezone.timedelta(days=1))
+        qs = qs.filter(created_at__lt=day_after(date_to))
     return qs.iterator(chunk_size=2000)
 
 

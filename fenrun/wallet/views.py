@@ -19,6 +19,7 @@ from fenrun.accounts.contact import email_for, label_for, sees_contact_data
 from fenrun.core.errors import add_to_form
 from fenrun.core.money import format_twd
 from fenrun.core.permissions import Capability, has, requires
+from fenrun.core.spreadsheet import safe_text
 from fenrun.wallet import selectors, services
 from fenrun.wallet.forms import (
     AdjustmentForm,
@@ -355,20 +356,6 @@ class _Echo:
         return value
 
 
-def _cell(value) -> str:
-    # Spreadsheet programs run cells starting with these as formulas.
-    text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@") and not _is_number(text) else text
-
-
-def _is_number(text: str) -> bool:
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True
-
-
 LEDGER_HEADER = [
     "entry_id",
     "transaction_id",
@@ -403,13 +390,13 @@ def staff_ledger_csv(request):
                     timezone.localtime(e.created_at).isoformat(),
                     e.transaction.kind,
                     e.transaction.source_type,
-                    _cell(e.transaction.source_id),
+                    safe_text(e.transaction.source_id),
                     e.account.kind,
                     owner.pk if owner else "",
-                    _cell(email_for(request.user, owner)) if owner else "",
+                    safe_text(email_for(request.user, owner)) if owner else "",
                     e.amount,
                     "" if e.balance_after is None else e.balance_after,
-                    _cell(e.transaction.memo),
+                    safe_text(e.transaction.memo),
                 ]
             )
 

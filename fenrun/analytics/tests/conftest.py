@@ -2,6 +2,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from django.contrib.auth.models import Group
 from django.utils import timezone
 
 from fenrun.accounts.tests.factories import UserFactory
@@ -51,9 +52,27 @@ def org(db):
     return Org()
 
 
+def staff_in(role: str, **kwargs):
+    user = UserFactory(is_staff=True, **kwargs)
+    user.groups.add(Group.objects.get(name=role))
+    return user
+
+
 @pytest.fixture
 def staff(db):
-    return UserFactory(is_staff=True, name="店長")
+    return staff_in("店長", name="店長")
+
+
+@pytest.fixture
+def marketing(db):
+    """行銷: every report, campaigns and tags, never contact data."""
+    return staff_in("行銷", name="行銷")
+
+
+@pytest.fixture
+def marketing_client(client, marketing):
+    client.force_login(marketing)
+    return client
 
 
 @pytest.fixture

@@ -1,8 +1,12 @@
 """A member sees their own downline and nothing else, by page or by API; staff see all."""
 
-import pytest
+import io
 
-from fenrun.analytics.access import mask_name
+import pytest
+from openpyxl import load_workbook
+
+from fenrun.analytics.access import mask_email, mask_name, mask_phone
+from fenrun.analytics.tests.conftest import staff_in
 
 API = "/api/v1/analytics"
 
@@ -83,7 +87,9 @@ def test_staff_search_by_phone_code_and_name(staff_client, org):
     ["/leaderboards/downline_sales", "/depth", "/utm", "/dashboard", "/tags", "/sources"],
 )
 def test_staff_reports_refuse_members(member_client, path):
-    assert member_client.get(API + path).status_code == 403
+    response = member_client.get(API + path)
+    assert response.status_code == 403
+    assert set(response.json()) <= {"detail", "code", "errors"}
 
 
 def test_anonymous_api_is_401(client, org):
@@ -127,24 +133,160 @@ def test_member_downline_list_masks_and_hides_contacts(member_client, org):
     assert "李*華" in text and "李大華" not in text and org.kid1.email not in text
 
 
-@pytest.mark.parametrize(
-    "url",
-    [
-        "/staff/analytics/",
-        "/staff/analytics/chart/",
-        "/staff/analytics/levels/",
-        "/staff/analytics/leaderboards/",
-        "/staff/analytics/campaigns/",
-        "/staff/analytics/utm/",
-        "/staff/analytics/tags/",
-    ],
-)
+STAFF_PAGES = [
+    "/staff/analytics/",
+    "/staff/analytics/chart/",
+    "/staff/analytics/levels/",
+    "/staff/analytics/leaderboards/",
+    "/staff/analytics/campaigns/",
+    "/staff/analytics/utm/",
+]
+
+
+@pytest.mark.parametrize("url", [*STAFF_PAGES, "/staff/analytics/tags/"])
 def test_staff_pages(client, staff, org, url):
     assert client.get(url).status_code == 302  # to the login page
     client.force_login(org.member)
+    assert client.get(url).status_code == 302  # members are sent to the back-office login
+    client.force_login(staff_in("出貨"))  # fulfilment: staff, but no reports
     assert client.get(url).status_code == 403
     client.force_login(staff)
     assert client.get(url).status_code == 200
+
+
+@pytest.mark.parametrize("url", STAFF_PAGES)
+def test_report_pages_need_view_reports(client, org, url):
+    client.force_login(staff_in("財務"))  # finance reads reports
+    assert client.get(url).status_code == 200
+
+
+def test_tag_rules_and_recompute_need_manage_campaigns(client, org):
+    client.force_login(staff_in("財務"))  # reports, but not campaigns
+    assert client.get("/staff/analytics/tags/").status_code == 403
+    assert client.post("/staff/analytics/tags/recompute/").status_code == 403
+    assert client.get(f"{API}/tags").status_code == 403
+    assert client.post(f"{API}/tags/recompute").status_code == 403
+    client.force_login(staff_in("行銷"))
+    assert client.get("/staff/analytics/tags/").status_code == 200
+    assert client.post("/staff/analytics/tags/recompute/").status_code == 302
+    assert client.get(f"{API}/tags").status_code == 200
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/leaderboards/downline_sales", "/depth", "/utm", "/dashboard", "/sources"],
+)
+def test_staff_reports_refuse_staff_without_view_reports(client, org, path):
+    client.force_login(staff_in("出貨"))
+    response = client.get(API + path)
+    assert response.status_code == 403
+    assert response.json()["code"] == "forbidden"
+
+
+def test_fulfilment_staff_use_the_member_api_as_a_member(client, org):
+    """Being staff is not seeing the organisation: without VIEW_REPORTS the member operations
+    treat them as the member they are (outside the tree: nobody but themselves)."""
+    client.force_login(staff_in("出貨"))
+    assert client.get(f"{API}/members/{org.member.pk}/node").status_code == 403
+    assert client.get(f"{API}/search", {"q": org.member.name}).json() == []
+
+
+def test_openapi_declares_access_per_operation(client):
+    paths = client.get("/api/v1/openapi.json").json()["paths"]
+    access = {
+        (path, method): op.get("x-access")
+        for path, ops in paths.items()
+        if path.startswith(API)
+        for method, op in ops.items()
+    }
+    assert access[(f"{API}/members/{{member_id}}/node", "get")] == ["member"]
+    assert access[(f"{API}/dashboard", "get")] == ["core.view_reports"]
+    assert access[(f"{API}/tags/recompute", "post")] == ["core.manage_campaigns"]
+    assert all(access.values()), access
+
+
+# ---------------------------------------------------------------- contact data
+
+
+def test_marketing_sees_reports_with_contact_data_masked_by_api(marketing_client, org):
+    node = marketing_client.get(f"{API}/members/{org.grandkid.pk}/node").json()["node"]
+    assert node["name"] == "吳孫子"  # names are not contact data
+    assert node["phone"] == "0911***006"
+    assert node["email"] == mask_email(org.grandkid.email) != org.grandkid.email
+    children = marketing_client.get(f"{API}/members/{org.member.pk}/children").json()
+    assert all(c["phone"].count("*") == 3 for c in children["children"])
+    text = marketing_client.get(f"{API}/members/{org.member.pk}/children").content.decode()
+    assert org.kid1.email not in text and org.kid1.phone not in text
+    # Searching by a phone number would confirm whose it is.
+    assert marketing_client.get(f"{API}/search", {"q": org.stranger.phone}).json() == []
+    assert marketing_client.get(f"{API}/search", {"q": org.stranger.email}).json() == []
+    assert [h["id"] for h in marketing_client.get(f"{API}/search", {"q": "黃路人"}).json()] == [
+        org.stranger.pk
+    ]
+
+
+def test_marketing_sees_the_downline_page_and_export_masked(marketing_client, org):
+    url = f"/staff/analytics/members/{org.member.pk}/downline/"
+    page = marketing_client.get(url).content.decode()
+    assert "李大華" in page and "0911***004" in page
+    assert org.kid1.phone not in page and org.kid1.email not in page
+    for fmt in ("csv", "xlsx"):
+        response = marketing_client.get(url, {"format": fmt})
+        body = b"".join(response.streaming_content)
+        if fmt == "csv":
+            cells = body.decode("utf-8-sig")
+        else:
+            sheet = load_workbook(io.BytesIO(body)).active
+            cells = "\n".join(str(v) for row in sheet.iter_rows(values_only=True) for v in row)
+        assert "李大華" in cells and "0911***004" in cells and mask_email(org.kid1.email) in cells
+        assert org.kid1.phone not in cells and org.kid1.email not in cells
+
+
+def test_contact_data_in_full_with_the_capability(client, org):
+    client.force_login(staff_in("財務"))  # finance holds VIEW_CONTACT_DATA
+    node = client.get(f"{API}/members/{org.kid1.pk}/node").json()["node"]
+    assert (node["email"], node["phone"]) == (org.kid1.email, org.kid1.phone)
+    page = client.get(f"/staff/analytics/members/{org.member.pk}/downline/").content.decode()
+    assert org.kid1.phone in page and org.kid1.email in page
+
+
+def test_marketing_tag_members_and_leaderboard_exports_are_masked(marketing_client, org):
+    from fenrun.analytics.models import Metric, TagRule
+    from fenrun.analytics.services import recompute_member_tags
+
+    for user in (org.source, org.sponsor):
+        user.name = ""  # a member without a name falls back to their (masked) e-mail
+        user.save(update_fields=["name"])
+    rule = TagRule.objects.create(name="轉單王", metric=Metric.DOWNLINE_SALES, threshold=1)
+    recompute_member_tags()
+    for url, query in (
+        (f"/staff/analytics/tags/{rule.pk}/", {}),
+        (f"/staff/analytics/tags/{rule.pk}/", {"format": "csv"}),
+        ("/staff/analytics/leaderboards/", {}),
+        ("/staff/analytics/leaderboards/", {"table": "downline_sales", "format": "csv"}),
+    ):
+        response = marketing_client.get(url, query)
+        assert response.status_code == 200, url
+        body = (
+            b"".join(response.streaming_content) if response.streaming else response.content
+        ).decode("utf-8-sig")
+        assert org.source.email not in body and org.sponsor.email not in body, (url, query)
+        assert mask_email(org.source.email) in body, (url, query)
+
+
+@pytest.mark.parametrize(
+    "email, masked",
+    [("dora@example.com", "d***@example.com"), ("x", "x***"), ("", "")],
+)
+def test_mask_email(email, masked):
+    assert mask_email(email) == masked
+
+
+@pytest.mark.parametrize(
+    "phone, masked", [("0912345678", "0912***678"), ("+886912345678", "+886***678"), ("", "")]
+)
+def test_mask_phone(phone, masked):
+    assert mask_phone(phone) == masked
 
 
 def test_member_chart_page_renders_config(member_client, org):

@@ -235,7 +235,7 @@ def check_against_brute_force(world: World, members_in_tree):
             assert got == want, (metric, period)
         for row in selectors.leaderboard(Metric.DOWNLINE_SALES, period, limit=5):
             below = set(world.below(index[row.user_id]))
-            assert row.extra == world.sales_of(below, period)[0]
+            assert row.orders == world.sales_of(below, period)[0]
     for period in PERIODS[:3]:
         for i in sorted(members_in_tree):
             check_levels(world, i, period)

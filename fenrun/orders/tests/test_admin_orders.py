@@ -99,7 +99,7 @@ def test_dashboard_shows_today_and_this_month_in_taipei_days(staff_client, monke
         return make_order(**kwargs)
 
     # 00:30 in Taipei is still the previous day in UTC: it must count as today.
-    a = at(taipei(2025, 3, 15, 0, 30), quantity=1)  # 600, pending
+    a = at(taipei(2025, 3, 15, 0, 30), quantity=1)  # 600, pending: not a sale (yet)
     b = at(taipei(2025, 3, 15, 9, 0), quantity=2)  # 1,100, cancelled: not revenue
     change_status(b, S.CANCELLED)
     f = at(taipei(2025, 3, 14, 23, 59), quantity=3)  # 1,500, paid: this month, not today
@@ -118,7 +118,9 @@ def test_dashboard_shows_today_and_this_month_in_taipei_days(staff_client, monke
     response = staff_client.get("/admin/")
     assert response.status_code == 200
     dashboard = response.context["fenrun_dashboard"]
-    assert [card["value"] for card in dashboard["cards"]] == [2, "NT$600", 5, "NT$2,700"]
+    # Revenue is the grand total of sales (paid f, completed c): pending, cancelled and
+    # refunded orders count as orders but not as revenue.
+    assert [card["value"] for card in dashboard["cards"]] == [2, "NT$0", 5, "NT$2,100"]
     counts = {row["status"]: row["count"] for row in dashboard["by_status"]}
     assert counts == {
         "pending": 1,
@@ -132,9 +134,9 @@ def test_dashboard_shows_today_and_this_month_in_taipei_days(staff_client, monke
     assert [row["number"] for row in dashboard["latest"]][:2] == [b.number, a.number]
     html = response.content.decode()
     assert '<span id="orders-today">2</span>' in html
-    assert '<span id="revenue-today">NT$600</span>' in html
+    assert '<span id="revenue-today">NT$0</span>' in html
     assert '<span id="orders-month">5</span>' in html
-    assert '<span id="revenue-month">NT$2,700</span>' in html
+    assert '<span id="revenue-month">NT$2,100</span>' in html
     assert b.number in html and change_url(b) in html
 
 

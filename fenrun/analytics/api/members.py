@@ -1,0 +1,51 @@
+"""One member's figures: per level, and their downline page by page."""
+
+from dataclasses import replace
+
+from ninja import Query, Router
+
+from fenrun.analytics import selectors
+from fenrun.analytics.access import display_name, resolve_member
+from fenrun.analytics.api.common import period, viewer
+from fenrun.analytics.api.schemas import ERRORS, DateParams, DownlineOut, LevelsOut
+from fenrun.core.permissions import member_only
+
+router = Router()
+
+
+@router.get(
+    "/members/{member_id}/levels",
+    response={200: LevelsOut, **ERRORS},
+    summary="Per-level figures (levels 1-20 and deeper) of a member for a date range",
+    **member_only(),
+)
+def member_levels(request, member_id: int, dates: Query[DateParams]):
+    who = viewer(request)
+    days = period(dates)
+    member, node = resolve_member(who, member_id)
+    return selectors.level_figures(member.pk, node, days)
+
+
+@router.get(
+    "/members/{member_id}/downline",
+    response={200: DownlineOut, **ERRORS},
+    summary="A page of a member's downline in tree order, with personal figures",
+    **member_only(),
+)
+def member_downline(
+    request,
+    member_id: int,
+    dates: Query[DateParams],
+    page: int = Query(1, ge=1, le=10**6),
+    size: int = Query(50, ge=1, le=500),
+):
+    who = viewer(request)
+    days = period(dates)
+    _member, node = resolve_member(who, member_id)
+    rows, total = selectors.downline_page(node, days, page=page, size=size)
+    return {
+        "period": days,
+        "total": total,
+        "page": page,
+        "rows": [replace(r, name=display_name(who, r.user_id, r.name, r.email)) for r in rows],
+    }

@@ -1,0 +1,46 @@
+"""Staff reports over the whole organisation: leaderboards and the depth analysis."""
+
+from django.utils.translation import gettext as _
+from ninja import Query, Router
+
+from fenrun.analytics import selectors
+from fenrun.analytics.api.common import period
+from fenrun.analytics.api.schemas import ERRORS, DateParams, DepthOut, LeaderboardOut
+from fenrun.analytics.models import Metric
+from fenrun.core.api_errors import ApiError
+from fenrun.core.permissions import Capability, staff_only
+
+router = Router()
+
+
+@router.get(
+    "/leaderboards/{metric}",
+    response={200: LeaderboardOut, **ERRORS},
+    summary="Staff: top members by a metric",
+    description="metric: " + ", ".join(Metric.values),
+    **staff_only(Capability.VIEW_REPORTS),
+)
+def leaderboards(
+    request,
+    metric: str,
+    dates: Query[DateParams],
+    limit: int = Query(selectors.LEADERBOARD_LIMIT, ge=1, le=500),
+):
+    if metric not in Metric.values:
+        raise ApiError(404, _("Unknown metric."), {"metric": [", ".join(Metric.values)]})
+    days = period(dates)
+    return {
+        "metric": metric,
+        "period": days,
+        "rows": selectors.leaderboard(metric, days, limit=limit),
+    }
+
+
+@router.get(
+    "/depth",
+    response={200: DepthOut, **ERRORS},
+    summary="Staff: which level contributes most (組織深度分析)",
+    **staff_only(Capability.VIEW_REPORTS),
+)
+def depth(request, dates: Query[DateParams]):
+    return selectors.depth_analysis(period(dates))

@@ -1,0 +1,34 @@
+"""High-contribution tag rules: listing them and recomputing who holds them (marketing's)."""
+
+from django.utils.translation import gettext as _
+from ninja import Router
+
+from fenrun.analytics import selectors, services
+from fenrun.analytics.api.schemas import ERRORS, RecomputeOut, TagRuleOut
+from fenrun.analytics.models import TagRule
+from fenrun.core.api_errors import ApiError
+from fenrun.core.permissions import Capability, staff_only
+
+router = Router()
+
+
+@router.get(
+    "/tags",
+    response={200: list[TagRuleOut], **ERRORS},
+    summary="Staff: tag rules",
+    **staff_only(Capability.MANAGE_CAMPAIGNS),
+)
+def tag_rules(request):
+    return list(selectors.rules_with_counts())
+
+
+@router.post(
+    "/tags/recompute",
+    response={200: list[RecomputeOut], **ERRORS},
+    summary="Staff: recompute high-contribution tags now",
+    **staff_only(Capability.MANAGE_CAMPAIGNS),
+)
+def recompute_tags(request, rule: int | None = None):
+    if rule is not None and not TagRule.objects.filter(pk=rule).exists():
+        raise ApiError(404, _("No such tag rule."))
+    return services.recompute_member_tags(rule_ids=[rule] if rule is not None else None)
