@@ -1,7 +1,7 @@
 """Reads shared by the services, pages and API: plan choice, the chain, commission lists."""
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime
 from decimal import Decimal
 
 from django.contrib.auth import get_user_model
@@ -18,6 +18,7 @@ from fenrun.commissions.models import (
     PlanVersion,
 )
 from fenrun.core.money import ZERO
+from fenrun.core.periods import day_after, day_start
 from fenrun.orders.models import Order, OrderLine
 from fenrun.orders.status import OrderStatus
 
@@ -351,10 +352,6 @@ def order_line_plans(order_id: int) -> dict[int, OrderLinePlan]:
     }
 
 
-def _day_start(day: date) -> datetime:
-    return timezone.make_aware(datetime.combine(day, time.min))
-
-
 def member_commissions(
     user_id: int,
     *,
@@ -367,9 +364,9 @@ def member_commissions(
     if status:
         qs = qs.filter(status=status)
     if date_from:
-        qs = qs.filter(created_at__gte=_day_start(date_from))
+        qs = qs.filter(created_at__gte=day_start(date_from))
     if date_to:
-        qs = qs.filter(created_at__lt=_day_start(date_to) + timedelta(days=1))
+        qs = qs.filter(created_at__lt=day_after(date_to))
     return qs.select_related("order", "order_line").order_by("-created_at", "-id")
 
 

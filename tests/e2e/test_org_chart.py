@@ -20,6 +20,7 @@ def organisation(transactional_db):
     from fenrun.analytics.models import Metric, TagRule
     from fenrun.analytics.services import recompute_member_tags
     from fenrun.analytics.tests.builders import build_tree, make_order
+    from fenrun.core.testing import grant_role
 
     # 0 林源頭 → 1 王小明, 2 李大華, 3 張美玲; 1 → 4 陳小華, 5 黃阿寶; 4 → 6 吳家豪 → 7, 8
     users = build_tree([None, 0, 0, 0, 1, 1, 4, 6, 6])
@@ -44,7 +45,7 @@ def organisation(transactional_db):
         name="轉單王", metric=Metric.DOWNLINE_SALES, threshold=Decimal("5000"), color="#d9480f"
     )
     recompute_member_tags()
-    staff = UserFactory(email="boss@example.com", name="店長", is_staff=True)
+    staff = grant_role(UserFactory(email="boss@example.com", name="店長"), "店長")
     return {"users": users, "staff": staff}
 
 
