@@ -64,8 +64,12 @@ class WalletSettingsAdmin(CapabilityAdminMixin, ModelAdmin):
         return super().has_add_permission(request) and not WalletSettings.objects.exists()
 
     def changelist_view(self, request, extra_context=None):
+        from django.core.exceptions import PermissionDenied
         from django.shortcuts import redirect
 
+        # One row of settings: the list is its page, for those who may see it.
+        if not self.has_view_or_change_permission(request):
+            raise PermissionDenied
         settings = WalletSettings.load()
         return redirect("admin:wallet_walletsettings_change", settings.pk)
 

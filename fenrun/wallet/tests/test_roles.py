@@ -121,11 +121,13 @@ def test_contact_data_is_masked_without_view_contact_data(client, member):
 def test_wallet_settings_are_changed_only_with_manage_plans(client):
     settings = WalletSettings.load()
     url = reverse("admin:wallet_walletsettings_change", args=[settings.pk])
-    client.force_login(staff_in("財務"))
-    assert client.get(url).status_code == 200  # finance reads the rules it applies
+    client.force_login(staff_with(Capability.VIEW_WALLETS))
+    assert client.get(url).status_code == 200  # wallet staff read the rules they apply
     assert client.post(url, {"conversion_mode": "auto"}).status_code == 403
-    client.force_login(staff_in("行銷"))
-    assert client.get(url).status_code == 403
+    for role in ("行銷", "出貨"):
+        client.force_login(staff_in(role))
+        assert client.get(url).status_code == 403
+        assert client.get(reverse("admin:wallet_walletsettings_changelist")).status_code == 403
     client.force_login(staff_with(Capability.MANAGE_PLANS))
     page = client.get(url)
     assert page.status_code == 200 and "conversion_ratio" in page.context["adminform"].form.fields
