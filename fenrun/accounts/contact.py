@@ -7,27 +7,11 @@ see the member at all gets it masked, enough to tell two members apart, not to r
 from __future__ import annotations
 
 from fenrun.core.permissions import Capability, has
+from fenrun.core.privacy import mask_email, mask_phone
 
 
 def sees_contact_data(viewer) -> bool:
     return has(viewer, Capability.VIEW_CONTACT_DATA)
-
-
-def mask_email(email: str) -> str:
-    """dora@example.com → d***@example.com"""
-    email = email or ""
-    local, at, domain = email.partition("@")
-    if not at:
-        return local[:1] + "***" if local else ""
-    return f"{local[:1]}***@{domain}"
-
-
-def mask_phone(phone: str) -> str:
-    """0912345678 → 0912***678"""
-    phone = phone or ""
-    if len(phone) <= 7:
-        return "*" * len(phone)
-    return f"{phone[:4]}***{phone[-3:]}"
 
 
 def email_for(viewer, member) -> str:

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from fenrun.core.errors import DomainError, NotFoundError
 from fenrun.core.permissions import Capability, has
+from fenrun.core.privacy import mask_email, mask_phone
 from fenrun.referrals.models import ReferralNode
 from fenrun.referrals.tree import is_below
 
@@ -126,25 +127,6 @@ def mask_name(name: str) -> str:
     if len(name) == 2:
         return name[0] + "*"
     return name[0] + "*" * (len(name) - 2) + name[-1]
-
-
-def mask_email(email: str) -> str:
-    """dora@example.com → d***@example.com: the domain stays, the person does not."""
-    email = (email or "").strip()
-    if not email:
-        return ""
-    local, at, domain = email.partition("@")
-    return (local[:1] or "*") + "***" + (at + domain if at else "")
-
-
-def mask_phone(phone: str) -> str:
-    """0912345678 → 0912***678: the carrier prefix and the last digits, not the number."""
-    phone = (phone or "").strip()
-    if not phone:
-        return ""
-    if len(phone) <= 7:
-        return phone[:1] + "***"
-    return phone[:4] + "***" + phone[-3:]
 
 
 def display_name(viewer: Viewer, user_id: int, name: str, email: str = "") -> str:

@@ -24,8 +24,8 @@ from fenrun.commissions.models import (
     PlanRate,
     PlanVersion,
 )
-from fenrun.commissions.presentation import mask_email
 from fenrun.core.permissions import Capability, CapabilityAdminMixin, has
+from fenrun.core.privacy import mask_email
 
 PLANS = Capability.MANAGE_PLANS
 MONEY_READERS = (Capability.SETTLE_COMMISSIONS, Capability.VIEW_REPORTS)

@@ -12,23 +12,6 @@ from fenrun.commissions.models import Commission
 from fenrun.commissions.rules import describe, describe_skip
 
 
-def mask_email(email: str) -> str:
-    """dora@example.com → d***@example.com: staff without the contact-data capability can
-    still tell members apart, not write to them."""
-    local, at, domain = (email or "").partition("@")
-    if not at:
-        return f"{local[:1]}***" if local else ""
-    return f"{local[:1]}***@{domain}"
-
-
-def mask_phone(phone: str) -> str:
-    """0912345678 → 0912***678."""
-    phone = (phone or "").strip()
-    if len(phone) <= 7:
-        return "***" if phone else ""
-    return f"{phone[:4]}***{phone[-3:]}"
-
-
 def member_label(tree_level: int, buyer_tree_level: int) -> str:
     """The seed's names: the source (源頭) on top, then 層1, 層2 … below it."""
     if tree_level == buyer_tree_level:

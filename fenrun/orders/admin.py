@@ -22,6 +22,7 @@ from unfold.decorators import display
 from fenrun.core.errors import DomainError
 from fenrun.core.money import format_twd
 from fenrun.core.permissions import Capability, CapabilityAdminMixin, has, has_any
+from fenrun.core.privacy import mask_email
 from fenrun.orders.models import (
     Order,
     OrderLine,
@@ -29,7 +30,6 @@ from fenrun.orders.models import (
     Payment,
     ShippingMethod,
 )
-from fenrun.orders.privacy import mask_email
 from fenrun.orders.services import change_status
 from fenrun.orders.status import OrderStatus, allowed_targets
 

@@ -32,9 +32,9 @@ from fenrun.catalog.models import Product
 from fenrun.core.api_errors import ApiError, ErrorOut
 from fenrun.core.auth import is_integrator
 from fenrun.core.permissions import Capability, has, has_any, member_only, staff_only
+from fenrun.core.privacy import mask_email
 from fenrun.orders import selectors
 from fenrun.orders.models import Order, PaymentMethod, ShippingMethod
-from fenrun.orders.privacy import mask_email
 from fenrun.orders.services import Recipient, change_status, place_order
 from fenrun.orders.status import OrderStatus, allowed_targets
 

@@ -5,8 +5,9 @@ import io
 import pytest
 from openpyxl import load_workbook
 
-from fenrun.analytics.access import mask_email, mask_name, mask_phone
+from fenrun.analytics.access import mask_name
 from fenrun.analytics.tests.conftest import staff_in
+from fenrun.core.privacy import mask_email, mask_phone
 
 API = "/api/v1/analytics"
 

@@ -2,7 +2,7 @@
 
 from django import template
 
-from fenrun.commissions.presentation import mask_email, mask_phone
+from fenrun.core.privacy import mask_email, mask_phone
 
 register = template.Library()
 
