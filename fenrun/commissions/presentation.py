@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy
 from fenrun.commissions import engine
 from fenrun.commissions.models import Commission
 from fenrun.commissions.rules import describe, describe_skip
+from fenrun.core.forms import DateRangeForm
 
 
 def member_label(tree_level: int, buyer_tree_level: int) -> str:
@@ -95,21 +96,11 @@ def preview_rows(
     )
 
 
-class MemberFilterForm(forms.Form):
+class MemberFilterForm(DateRangeForm):
+    field_order = ["status", "date_from", "date_to"]
+
     status = forms.ChoiceField(
         label=gettext_lazy("Status"),
         required=False,
         choices=[("", gettext_lazy("All"))] + list(Commission.Status.choices),
     )
-    date_from = forms.DateField(
-        label=gettext_lazy("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
-    date_to = forms.DateField(
-        label=gettext_lazy("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
-
-    def clean(self):
-        data = super().clean()
-        if data.get("date_from") and data.get("date_to") and data["date_from"] > data["date_to"]:
-            self.add_error("date_to", _("The end date is before the start date."))
-        return data

@@ -5,6 +5,7 @@ from uuid import uuid4
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from fenrun.core.forms import DateRangeForm
 from fenrun.wallet.models import AccountKind
 from fenrun.wallet.selectors import HISTORY_TYPES
 
@@ -31,7 +32,9 @@ class TokenForm(forms.Form):
         super().__init__(*args, **kwargs)
 
 
-class HistoryFilterForm(forms.Form):
+class HistoryFilterForm(DateRangeForm):
+    field_order = ["type", "account", "date_from", "date_to"]
+
     type = forms.ChoiceField(
         label=_("Type"),
         required=False,
@@ -47,18 +50,6 @@ class HistoryFilterForm(forms.Form):
             (AccountKind.DEBT, AccountKind.DEBT.label),
         ],
     )
-    date_from = forms.DateField(
-        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
-    date_to = forms.DateField(
-        label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
-
-    def clean(self):
-        data = super().clean()
-        if data.get("date_from") and data.get("date_to") and data["date_from"] > data["date_to"]:
-            self.add_error("date_to", _("The end date is before the start date."))
-        return data
 
     def filters(self) -> dict:
         if not self.is_bound or not self.is_valid():
