@@ -40,11 +40,8 @@ SETTINGS_CACHE_KEY = "referrals:settings:v1"
 GUESS_WINDOW_SECONDS = 3600
 
 
-class ReferralError(DomainError, ValueError):
-    """A referral action that cannot be done; ``field`` names the input at fault.
-
-    Still a ValueError for callers that catch a subscriber's refusal as one.
-    """
+class ReferralError(DomainError):
+    """A referral action that cannot be done; ``field`` names the input at fault."""
 
     code = "referral_refused"
 
