@@ -7,7 +7,7 @@ UV := $(VENV)/bin/uv
 PG_URL ?= postgres://postgres@127.0.0.1:5432/fenrun
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: run test test-sqlite test-pg install lint format bench bench-tree bench-commissions bench-analytics messages chromium clean
+.PHONY: run test test-sqlite test-pg install lint format audit bench bench-tree bench-commissions bench-analytics messages chromium clean
 
 $(VENV)/.stamp: requirements.lock
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -59,6 +59,13 @@ lint: install
 format: install
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
+
+# Known vulnerabilities in the locked packages. Needs the advisory databases on the internet, so
+# neither `make test` nor CI runs it (docs/operations.md).
+audit: install
+	$(UV) pip install -q --python $(PY) pip-audit==2.10.1
+	$(VENV)/bin/pip-audit -r requirements.lock --progress-spinner off
+	npm audit --omit=dev
 
 # Each app keeps its own catalogue (fenrun/<app>/locale); fenrun/locale holds the shared templates'.
 messages: install

@@ -39,6 +39,7 @@ import json
 import os
 import platform
 import random
+import secrets
 import subprocess
 import sys
 import tempfile
@@ -538,7 +539,14 @@ def main(argv=None):
             subprocess.run(
                 command,
                 check=True,
-                env={**os.environ, "LOG_LEVEL": "ERROR", "DJANGO_DEBUG": "false"},
+                env={
+                    **os.environ,
+                    "LOG_LEVEL": "ERROR",
+                    "DJANGO_DEBUG": "false",
+                    # Production settings refuse to start on the development key.
+                    "DJANGO_SECRET_KEY": os.environ.get("DJANGO_SECRET_KEY")
+                    or secrets.token_urlsafe(50),
+                },
             )
             result = json.loads(Path(out.name).read_text(encoding="utf-8"))
         settled = (result["settle"]["rows"], Decimal(result["settle"]["total"]))

@@ -1,0 +1,55 @@
+"""The documented production settings pass Django's deployment checks, and an unset secret key
+stops the shop instead of running it on the public development key."""
+
+import os
+import secrets
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[3]
+
+
+def manage(*args, **env):
+    environment = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "FENRUN_"))}
+    environment.update(env)
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+PRODUCTION = {
+    "DJANGO_DEBUG": "false",
+    "DJANGO_ALLOWED_HOSTS": "shop.example.tw",
+    "DJANGO_CSRF_TRUSTED_ORIGINS": "https://shop.example.tw",
+}
+
+
+def test_check_deploy_is_clean_in_the_documented_production_settings():
+    result = manage(
+        "check",
+        "--deploy",
+        "--fail-level",
+        "WARNING",
+        DJANGO_SECRET_KEY=secrets.token_urlsafe(50),
+        **PRODUCTION,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_without_debug_the_shop_refuses_to_start_without_a_secret_key():
+    for key in ("", "fenrun-local-development-key-not-for-production"):
+        result = manage("check", DJANGO_SECRET_KEY=key, **PRODUCTION)
+        assert result.returncode != 0
+        assert "DJANGO_SECRET_KEY must be set" in result.stderr
+
+
+def test_development_still_runs_on_the_local_key():
+    result = manage("check")
+    assert result.returncode == 0, result.stderr
