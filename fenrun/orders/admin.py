@@ -1,7 +1,7 @@
 """Back office for orders: read-only money, status moves only through the status machine.
 
-Fulfilment (FULFIL_ORDERS) sees orders and ships them, with the tracking number as the note of
-the move; everything else (editing the recipient, cancelling, refunding, marking paid) is
+Fulfilment (FULFIL_ORDERS) sees orders and ships them, giving the carrier and tracking number
+the buyer then sees; everything else (editing the recipient, cancelling, refunding, marking paid) is
 MANAGE_ORDERS. Buyers' e-mail addresses need VIEW_CONTACT_DATA.
 """
 
@@ -24,6 +24,7 @@ from fenrun.core.money import format_twd
 from fenrun.core.permissions import Capability, CapabilityAdminMixin, has, has_any
 from fenrun.core.privacy import mask_email
 from fenrun.orders.models import (
+    Carrier,
     Order,
     OrderLine,
     OrderStatusChange,
@@ -78,7 +79,9 @@ STATUS_COLOURS = {
 NOTE_MAX = 300
 
 
-def apply_status(request, orders, target: str, note: str = "") -> tuple[list[str], list[str]]:
+def apply_status(
+    request, orders, target: str, note: str = "", *, carrier: str = "", tracking_number: str = ""
+) -> tuple[list[str], list[str]]:
     """Move each order to ``target``; return (numbers moved, reasons refused).
 
     Each order moves in its own transaction: one refused order does not hold back the others.
@@ -86,7 +89,14 @@ def apply_status(request, orders, target: str, note: str = "") -> tuple[list[str
     moved, refused = [], []
     for order in orders:
         try:
-            change_status(order, target, actor=request.user, note=note[:NOTE_MAX])
+            change_status(
+                order,
+                target,
+                actor=request.user,
+                note=note[:NOTE_MAX],
+                carrier=carrier,
+                tracking_number=tracking_number,
+            )
         except DomainError as exc:
             # The status machine, or a rule of commissions or the wallet, refused the move.
             refused.append(f"{order.number}: {exc.message}")
@@ -256,7 +266,7 @@ class OrderAdmin(CapabilityAdminMixin, ModelAdmin):
     date_hierarchy = "placed_at"
     actions = [_bulk_action(target) for target in STATUS_ACTION_LABELS]
     inlines = (OrderLineInline, OrderStatusChangeInline, PaymentInline)
-    change_form_outer_before_template = "admin/orders/order/status_panel.html"
+    change_form_outer_before_template = "orders/admin/status_panel.html"
     # Staff may correct where the parcel goes; what was bought and paid is a record.
     editable_fields = (
         "recipient_name",
@@ -268,6 +278,8 @@ class OrderAdmin(CapabilityAdminMixin, ModelAdmin):
         "cvs_store_name",
         "cvs_store_id",
         "note",
+        "carrier",
+        "tracking_number",
     )
     fieldsets = (
         (
@@ -304,11 +316,19 @@ class OrderAdmin(CapabilityAdminMixin, ModelAdmin):
         ),
         (
             _("Shipping and payment"),
-            {"fields": ("shipping_method", "payment_method", "payment_reference")},
+            {
+                "fields": (
+                    "shipping_method",
+                    "carrier",
+                    "tracking_number",
+                    "payment_method",
+                    "payment_reference",
+                )
+            },
         ),
         (
             _("Amounts"),
-            {"fields": ("goods", "discount", "shipping", "credit", "total")},
+            {"fields": ("goods", "discount", "shipping", "credit", "credit_shipping", "total")},
         ),
     )
 
@@ -322,6 +342,7 @@ class OrderAdmin(CapabilityAdminMixin, ModelAdmin):
             "discount",
             "shipping",
             "credit",
+            "credit_shipping",
             "total",
         ]
         return [name for name in names if name not in self.editable_fields] + methods
@@ -393,6 +414,10 @@ class OrderAdmin(CapabilityAdminMixin, ModelAdmin):
     def credit(self, obj):
         return format_twd(obj.credit_used)
 
+    @display(description=_("shopping credit on shipping"))
+    def credit_shipping(self, obj):
+        return format_twd(obj.credit_on_shipping)
+
     @display(description=_("total"), ordering="grand_total")
     def total(self, obj):
         return format_twd(obj.grand_total)
@@ -430,6 +455,8 @@ class OrderAdmin(CapabilityAdminMixin, ModelAdmin):
             )
             extra_context["status_colour"] = STATUS_COLOURS[order.status]
             extra_context["can_change_status"] = bool(permitted)
+            extra_context["can_ship"] = any(target == S.SHIPPED for target, _label in permitted)
+            extra_context["carriers"] = Carrier.choices
         return super().change_view(request, object_id, form_url, extra_context)
 
     def status_view(self, request, object_id):
@@ -444,7 +471,16 @@ class OrderAdmin(CapabilityAdminMixin, ModelAdmin):
         elif not may_move_to(request.user, target):
             raise PermissionDenied
         else:
-            apply_status(request, [order], target, note=request.POST.get("note", ""))
+            shipping = target == S.SHIPPED
+            # The panel's carrier fields are for shipping; another button ignores them.
+            apply_status(
+                request,
+                [order],
+                target,
+                note=request.POST.get("note", ""),
+                carrier=request.POST.get("carrier", "") if shipping else "",
+                tracking_number=request.POST.get("tracking_number", "") if shipping else "",
+            )
         return HttpResponseRedirect(
             reverse("admin:orders_order_change", args=[order.pk], current_app=self.admin_site.name)
         )

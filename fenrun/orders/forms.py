@@ -8,6 +8,7 @@ API and ``place_order`` use; the form only shows its answer on the fields.
 from decimal import Decimal
 
 from django import forms
+from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
 
 from fenrun.orders.models import PaymentMethod, ShippingMethod
@@ -145,7 +146,21 @@ class CheckoutForm(forms.Form):
         min_value=Decimal("0"),
         decimal_places=0,
         max_digits=10,
-        widget=forms.NumberInput(attrs={"inputmode": "numeric", "min": "0", "step": "1"}),
+        widget=forms.NumberInput(
+            attrs={
+                "inputmode": "numeric",
+                "min": "0",
+                "step": "1",
+                # The summary follows what is typed; the server computes it (views.checkout_summary).
+                "hx-get": reverse_lazy("orders:checkout_summary"),
+                "hx-trigger": "input changed delay:300ms",
+                "hx-target": "#checkout-summary",
+                "hx-swap": "outerHTML",
+                "hx-include": "[name='shipping_method']",
+                "hx-sync": "closest form:replace",
+                "aria-controls": "checkout-summary",
+            }
+        ),
     )
 
     def __init__(self, *args, credit_available: Decimal | None = None, **kwargs):

@@ -91,6 +91,19 @@ class PaymentMethod(models.TextChoices):
     GATEWAY = "gateway", _("Credit card (payment gateway)")
 
 
+class Carrier(models.TextChoices):
+    """Who carries a parcel in Taiwan; the label is what buyers know the carrier as."""
+
+    TCAT = "tcat", _("T-Cat (Black Cat)")
+    HCT = "hct", _("Hsinchu Logistics (HCT)")
+    POST = "post", _("Chunghwa Post")
+    SEVEN_ELEVEN = "seven_eleven", _("7-ELEVEN parcel delivery")
+    FAMILYMART = "familymart", _("FamilyMart store-to-store")
+    HILIFE = "hilife", _("Hi-Life")
+    OKMART = "okmart", _("OK mart")
+    OTHER = "other", _("Other")
+
+
 class Order(models.Model):
     number = models.CharField(_("order number"), max_length=20, unique=True)
     user = models.ForeignKey(
@@ -132,11 +145,23 @@ class Order(models.Model):
         _("payment reference"), max_length=20, blank=True, db_index=True
     )
     note = models.CharField(_("note"), max_length=300, blank=True)
+    carrier = models.CharField(_("carrier"), max_length=20, choices=Carrier.choices, blank=True)
+    tracking_number = models.CharField(_("tracking number"), max_length=40, blank=True)
 
     goods_total = models.DecimalField(_("goods"), **MONEY)
     discount_total = models.DecimalField(_("discount"), default=0, **MONEY)
     shipping_fee = models.DecimalField(_("shipping"), **MONEY)
     credit_used = models.DecimalField(_("shopping credit used"), default=0, **MONEY)
+    # Whether credit may pay shipping is a wallet setting that can change after placement; the
+    # commission base needs the split the order was actually paid with.
+    credit_on_shipping = models.DecimalField(
+        _("shopping credit on shipping"),
+        default=0,
+        help_text=_(
+            "The part of the shopping credit used that paid shipping; the rest paid goods."
+        ),
+        **MONEY,
+    )
     grand_total = models.DecimalField(_("total"), **MONEY)
 
     placed_at = models.DateTimeField(_("placed"), auto_now_add=True, db_index=True)
@@ -171,7 +196,16 @@ class Order(models.Model):
                 name="order_grand_total_adds_up",
             ),
             models.CheckConstraint(
+                condition=Q(credit_on_shipping__gte=0)
+                & Q(credit_on_shipping__lte=F("credit_used"))
+                & Q(credit_on_shipping__lte=F("shipping_fee")),
+                name="order_credit_on_shipping_within_credit_and_fee",
+            ),
+            models.CheckConstraint(
                 condition=Q(status__in=OrderStatus.values), name="order_status_known"
+            ),
+            models.CheckConstraint(
+                condition=Q(carrier__in=["", *Carrier.values]), name="order_carrier_known"
             ),
             models.UniqueConstraint(
                 fields=["source", "external_ref"],
@@ -186,6 +220,10 @@ class Order(models.Model):
     @property
     def status_label(self) -> str:
         return OrderStatus(self.status).label
+
+    @property
+    def carrier_label(self) -> str:
+        return Carrier(self.carrier).label if self.carrier else ""
 
     @property
     def is_cvs(self) -> bool:

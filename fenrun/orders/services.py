@@ -21,13 +21,14 @@ from fenrun.orders import notifications
 from fenrun.orders.addresses import clean_home_address
 from fenrun.orders.events import OrderPlaced, OrderStatusChanged
 from fenrun.orders.models import (
+    Carrier,
     Order,
     OrderLine,
     OrderStatusChange,
     PaymentMethod,
     ShippingMethod,
 )
-from fenrun.orders.pricing import QuoteLine, build_quote
+from fenrun.orders.pricing import QuoteLine, apply_credit, build_quote, credit_on_shipping
 from fenrun.orders.status import RESTOCKING, OrderStatus, TransitionError, check_transition
 
 NUMBER_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
@@ -64,6 +65,15 @@ class AlreadyImportedError(CheckoutError):
         super().__init__(
             message, "external_ref", {"external_ref": [message], "order_number": [number]}
         )
+
+
+class ShipmentError(DomainError):
+    """A carrier or tracking number that cannot go on the order; ``errors`` names the field."""
+
+    code = "shipment_refused"
+
+
+TRACKING_NUMBER_MAX = 40
 
 
 @dataclass
@@ -257,8 +267,7 @@ def place_order(
         if credit_to_use:
             if credit_to_use < 0 or user is None:
                 raise CheckoutError(_("Shopping credit cannot be used here."), "credit")
-            credit = min(Decimal(credit_to_use), quote.grand_total)
-            quote = replace(quote, credit_used=credit)
+            quote = apply_credit(quote, Decimal(credit_to_use))
         order = _create_order_row(
             quote=quote,
             user=user,
@@ -288,7 +297,28 @@ def place_order(
             cart.lines.filter(product_id__in=quantities).delete()
         events.publish(OrderPlaced(order_id=order.pk, context=dict(context or {})))
         notifications.order_placed(order.pk)
+    if order.credit_used:
+        # The wallet's subscriber recorded how the credit split between goods and shipping.
+        order.refresh_from_db(fields=["credit_on_shipping"])
     return order
+
+
+def record_credit_split(order_id: int, *, credit_covers_shipping: bool) -> Decimal:
+    """Store the part of an order's shopping credit that paid shipping.
+
+    Called at placement by whoever applies the credit rule (the wallet), with the rule then in
+    force: whether credit may pay shipping. The split is computed here, in one place.
+    """
+    order = Order.objects.get(pk=order_id)
+    split = credit_on_shipping(
+        order.credit_used,
+        order.goods_total - order.discount_total,
+        order.shipping_fee,
+        covers_shipping=credit_covers_shipping,
+    )
+    if split != order.credit_on_shipping:
+        Order.objects.filter(pk=order_id).update(credit_on_shipping=split)
+    return split
 
 
 def _create_order_row(
@@ -338,12 +368,50 @@ def _refuse_if_imported(source: str, external_ref: str) -> None:
         raise AlreadyImportedError(number)
 
 
-def change_status(order: Order, target: str, *, actor=None, note: str = "") -> Order:
+def clean_shipment(target: str, carrier: str, tracking_number: str) -> tuple[str, str]:
+    """The carrier and tracking number as stored, or a ShipmentError naming each field at fault.
+
+    Both are given when shipping. A number needs its carrier, or the buyer cannot tell where to
+    look it up; a carrier alone is allowed (a parcel sent without tracking).
+    """
+    carrier = (carrier or "").strip()
+    tracking_number = " ".join((tracking_number or "").split())
+    if not carrier and not tracking_number:
+        return "", ""
+    errors: dict[str, list[str]] = {}
+    if target != OrderStatus.SHIPPED:
+        message = _("A carrier and tracking number are given when shipping.")
+        errors["carrier" if carrier else "tracking_number"] = [message]
+    elif not carrier:
+        errors["carrier"] = [_("Choose the carrier of this tracking number.")]
+    elif carrier not in Carrier.values:
+        errors["carrier"] = [_("Choose a carrier from the list.")]
+    if len(tracking_number) > TRACKING_NUMBER_MAX:
+        errors["tracking_number"] = [
+            _("A tracking number has at most %(n)s characters.") % {"n": TRACKING_NUMBER_MAX}
+        ]
+    if errors:
+        field = next(iter(errors))
+        raise ShipmentError(errors[field][0], field, errors)
+    return carrier, tracking_number
+
+
+def change_status(
+    order: Order,
+    target: str,
+    *,
+    actor=None,
+    note: str = "",
+    carrier: str = "",
+    tracking_number: str = "",
+) -> Order:
     """Move an order to ``target`` if the status machine allows it, and tell subscribers.
 
     The order row is locked first: two staff (or a staff and a gateway callback) acting at once
-    are serialised, and the second sees the first's result.
+    are serialised, and the second sees the first's result. Shipping may record the carrier and
+    the tracking number, which the buyer's order page and shipped mail show.
     """
+    carrier, tracking_number = clean_shipment(target, carrier, tracking_number)
     with transaction.atomic():
         locked = Order.objects.select_for_update().get(pk=order.pk)
         current = locked.status
@@ -359,6 +427,9 @@ def change_status(order: Order, target: str, *, actor=None, note: str = "") -> O
         if target == OrderStatus.COMPLETED:
             locked.completed_at = now
             update.append("completed_at")
+        if carrier:
+            locked.carrier, locked.tracking_number = carrier, tracking_number
+            update += ["carrier", "tracking_number"]
         locked.save(update_fields=update)
         if (current, target) in RESTOCKING:
             for product_id, quantity in locked.lines.filter(product__isnull=False).values_list(
@@ -385,8 +456,11 @@ __all__ = [
     "AlreadyImportedError",
     "CheckoutError",
     "Recipient",
+    "ShipmentError",
     "TransitionError",
     "change_status",
+    "clean_shipment",
     "place_order",
+    "record_credit_split",
     "validate_recipient",
 ]

@@ -17,12 +17,13 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from fenrun.core.errors import DomainError, add_to_form
+from fenrun.core.money import ZERO, format_twd, to_decimal
 from fenrun.orders.addresses import district_lists
 from fenrun.orders.cart import cart_lines, get_cart, quote_lines
 from fenrun.orders.forms import CheckoutForm
 from fenrun.orders.models import Order, Payment, PaymentMethod, ShippingMethod
 from fenrun.orders.payments import CallbackError, TestGateway, record_callback
-from fenrun.orders.pricing import Quote, build_quote
+from fenrun.orders.pricing import Quote, apply_credit, build_quote
 from fenrun.orders.services import CheckoutError, Recipient, place_order
 from fenrun.orders.status import OrderStatus
 
@@ -41,6 +42,42 @@ def credit_available(request, quote: Quote) -> Decimal:
     for provider in CREDIT_PROVIDERS:
         return Decimal(provider(request, quote) or 0)
     return Decimal("0")
+
+
+def credit_preview(raw, available: Decimal) -> tuple[Decimal, str]:
+    """The credit the summary shows for what the buyer typed, and why it differs, if it does.
+
+    Only a preview: the form refuses what is not allowed when the order is placed, and the
+    wallet checks again under lock.
+    """
+    raw = str(raw or "").strip()
+    if not raw or available <= 0:
+        return ZERO, ""
+    try:
+        value = to_decimal(raw)
+    except ValueError:
+        value = None
+    if value is None or value < 0 or value != value.to_integral_value():
+        return ZERO, _("Enter the credit in whole NT dollars.")
+    if value > available:
+        return available, _("At most %(amount)s can be used on this order.") % {
+            "amount": format_twd(available)
+        }
+    return value, ""
+
+
+def summary_context(request, lines, method, raw_credit=None) -> dict:
+    """What the order summary shows: every amount computed here, from the cart and prices."""
+    quote = build_quote(quote_lines(lines), method)
+    available = credit_available(request, quote)
+    credit, credit_note = credit_preview(raw_credit, available)
+    return {
+        "lines": lines,
+        "quote": apply_credit(quote, credit),
+        "selected_method": method,
+        "credit_available": available,
+        "credit_note": credit_note,
+    }
 
 
 def remember_order(request, order: Order) -> None:
@@ -134,8 +171,8 @@ def checkout(request):
     else:
         initial = _initial(request, methods)
         method = _method_from(initial.get("shipping_method"), methods)
-    quote = build_quote(quote_lines(lines), method)
-    credit = credit_available(request, quote)
+    summary = summary_context(request, lines, method, request.POST.get("credit_to_use"))
+    credit = summary["credit_available"]
     if request.method == "GET":
         form = CheckoutForm(initial=initial, credit_available=credit)
     else:
@@ -165,12 +202,9 @@ def checkout(request):
         request,
         "orders/checkout.html",
         {
+            **summary,
             "form": form,
-            "lines": lines,
-            "quote": quote,
             "shipping_methods": methods,
-            "selected_method": method,
-            "credit_available": credit,
             "district_lists": district_lists(),
         },
     )
@@ -178,19 +212,16 @@ def checkout(request):
 
 @require_GET
 def checkout_summary(request):
-    """The order summary for another shipping method (htmx swaps it in as the buyer chooses)."""
+    """The order summary for the shipping method and credit the buyer has chosen so far.
+
+    htmx swaps it in as the buyer picks a method or types an amount of credit, so the totals
+    shown are always the server's.
+    """
     lines = cart_lines(get_cart(request))
     methods = list(ShippingMethod.objects.filter(is_active=True))
     method = _method_from(request.GET.get("shipping_method"), methods)
-    return render(
-        request,
-        "orders/_checkout_summary.html",
-        {
-            "lines": lines,
-            "quote": build_quote(quote_lines(lines), method),
-            "selected_method": method,
-        },
-    )
+    context = summary_context(request, lines, method, request.GET.get("credit_to_use"))
+    return render(request, "orders/_checkout_summary.html", {**context, "swap_credit_limit": True})
 
 
 def placed(request, number):

@@ -26,6 +26,7 @@ from fenrun.orders.cart import (
 )
 from fenrun.orders.models import ShippingMethod
 from fenrun.orders.pricing import build_quote
+from fenrun.orders.views import credit_available
 from fenrun.storefront import selectors
 
 PAGE_SIZE = 24
@@ -149,7 +150,13 @@ def cart(request):
     return render(
         request,
         "storefront/cart.html",
-        {"rows": rows, "quote": quote, "shipping_method": method},
+        {
+            "rows": rows,
+            "quote": quote,
+            "shipping_method": method,
+            # The same answer checkout gives, so the cart does not promise more than it allows.
+            "credit_available": credit_available(request, quote) if lines else 0,
+        },
     )
 
 

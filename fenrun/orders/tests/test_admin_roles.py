@@ -71,12 +71,16 @@ def test_fulfilment_ships_with_a_tracking_number_from_the_order_page():
     assert page.status_code == 200
     assert [t for t, _label in page.context["status_actions"]] == ["shipped"]
     assert page.context["can_change_status"]
-    shipper.post(status_url(order), {"target": "shipped", "note": "黑貓 123456789012"})
+    assert page.context["can_ship"]
+    shipper.post(
+        status_url(order),
+        {"target": "shipped", "carrier": "tcat", "tracking_number": "123456789012", "note": ""},
+    )
     order.refresh_from_db()
     assert order.status == S.SHIPPED
-    assert OrderStatusChange.objects.get(order=order, to_status=S.SHIPPED).note == (
-        "黑貓 123456789012"
-    )
+    # The number is the order's, for the buyer to see, not a line in the staff history.
+    assert (order.carrier, order.tracking_number) == ("tcat", "123456789012")
+    assert OrderStatusChange.objects.get(order=order, to_status=S.SHIPPED).note == ""
 
 
 def test_fulfilment_ships_with_the_bulk_action():
