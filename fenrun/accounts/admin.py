@@ -7,7 +7,7 @@ from unfold.admin import ModelAdmin
 from unfold.forms import AdminPasswordChangeForm, UserChangeForm, UserCreationForm
 
 from fenrun.accounts.models import MemberGroup, User
-from fenrun.core.permissions import Capability, CapabilityAdminMixin, has
+from fenrun.core.permissions import APP_LABEL, Capability, CapabilityAdminMixin, describe, has
 
 # What makes an account staff, and which roles it holds: only MANAGE_STAFF edits these, so
 # whoever manages members cannot promote anyone, themselves included.
@@ -141,3 +141,21 @@ class GroupAdmin(CapabilityAdminMixin, BaseGroupAdmin, ModelAdmin):
         "add": Capability.MANAGE_STAFF,
         "delete": Capability.MANAGE_STAFF,
     }
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        field = super().formfield_for_manytomany(db_field, request, **kwargs)
+        if db_field.name == "permissions":
+            # A role is a set of capabilities: name them in the shop's language, and put them
+            # first; Django's own per-model permissions follow, as Django names them.
+            field.label_from_instance = _permission_label
+        return field
+
+
+def _permission_label(permission) -> str:
+    if permission.content_type.app_label != APP_LABEL:
+        return str(permission)
+    try:
+        capability = Capability(f"{APP_LABEL}.{permission.codename}")
+    except ValueError:
+        return str(permission)
+    return _("Staff capability: %(what)s") % {"what": describe(capability)}

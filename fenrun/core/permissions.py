@@ -24,6 +24,7 @@ from functools import cache, wraps
 
 from django.contrib.admin.views.decorators import staff_member_required
 from django.core.exceptions import PermissionDenied
+from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 
 APP_LABEL = "core"
@@ -54,25 +55,34 @@ class Capability(StrEnum):
         return self.value.split(".", 1)[1]
 
 
-# (codename, description) for the permission rows; the migration and the model read this.
+# What each capability allows, in English: the permission rows store these (a migration must
+# not depend on the language active when it runs); pages translate them with ``describe``.
 DESCRIPTIONS: dict[Capability, str] = {
-    Capability.MANAGE_PLANS: _("Manage commission plans and their assignments"),
-    Capability.SETTLE_COMMISSIONS: _("Settle, release and reverse commissions"),
-    Capability.VIEW_WALLETS: _("See members' wallets, requests and the ledger"),
-    Capability.DECIDE_WALLET_REQUESTS: _("Approve or reject conversions and withdrawals"),
-    Capability.PAY_WITHDRAWALS: _("Mark withdrawals paid and see full bank details"),
-    Capability.ADJUST_WALLETS: _("Adjust members' wallets with a reason"),
-    Capability.VIEW_REPORTS: _("See reports, the organisation chart and leaderboards"),
-    Capability.VIEW_CONTACT_DATA: _("See members' e-mail addresses and phone numbers"),
-    Capability.MANAGE_ORDERS: _("Manage orders: edit, cancel, refund"),
-    Capability.FULFIL_ORDERS: _("Fulfil orders: mark shipped, add tracking numbers"),
-    Capability.MANAGE_CATALOGUE: _("Manage products, categories and shipping methods"),
-    Capability.MANAGE_CAMPAIGNS: _("Manage campaigns and member tags"),
-    Capability.MANAGE_MEMBERS: _("Manage members and member groups"),
-    Capability.CHANGE_SPONSORS: _("Re-assign a member's sponsor"),
-    Capability.MANAGE_INTEGRATIONS: _("Manage integrations and API tokens"),
-    Capability.MANAGE_STAFF: _("Manage staff accounts and their roles"),
+    Capability.MANAGE_PLANS: gettext_noop("Manage commission plans and their assignments"),
+    Capability.SETTLE_COMMISSIONS: gettext_noop("Settle, release and reverse commissions"),
+    Capability.VIEW_WALLETS: gettext_noop("See members' wallets, requests and the ledger"),
+    Capability.DECIDE_WALLET_REQUESTS: gettext_noop(
+        "Approve or reject conversions and withdrawals"
+    ),
+    Capability.PAY_WITHDRAWALS: gettext_noop("Mark withdrawals paid and see full bank details"),
+    Capability.ADJUST_WALLETS: gettext_noop("Adjust members' wallets with a reason"),
+    Capability.VIEW_REPORTS: gettext_noop("See reports, the organisation chart and leaderboards"),
+    Capability.VIEW_CONTACT_DATA: gettext_noop("See members' e-mail addresses and phone numbers"),
+    Capability.MANAGE_ORDERS: gettext_noop("Manage orders: edit, cancel, refund"),
+    Capability.FULFIL_ORDERS: gettext_noop("Fulfil orders: mark shipped, add tracking numbers"),
+    Capability.MANAGE_CATALOGUE: gettext_noop("Manage products, categories and shipping methods"),
+    Capability.MANAGE_CAMPAIGNS: gettext_noop("Manage campaigns and member tags"),
+    Capability.MANAGE_MEMBERS: gettext_noop("Manage members and member groups"),
+    Capability.CHANGE_SPONSORS: gettext_noop("Re-assign a member's sponsor"),
+    Capability.MANAGE_INTEGRATIONS: gettext_noop("Manage integrations and API tokens"),
+    Capability.MANAGE_STAFF: gettext_noop("Manage staff accounts and their roles"),
 }
+
+
+def describe(capability: Capability) -> str:
+    """The capability's description in the active language."""
+    return gettext(DESCRIPTIONS[capability])
+
 
 C = Capability
 # The default roles. A shop can change them in the back office (Groups) or add its own; the

@@ -135,3 +135,10 @@ def test_member_groups_admin_needs_manage_members():
     url = reverse("admin:accounts_membergroup_changelist")
     assert logged_in(staff_in("行銷")).get(url).status_code == 403
     assert logged_in(staff_with(Capability.MANAGE_MEMBERS)).get(url).status_code == 200
+
+
+def test_the_role_editor_names_capabilities_in_the_shops_language():
+    owner = logged_in(staff_in("店長"))
+    html = owner.get("/admin/auth/group/add/", HTTP_ACCEPT_LANGUAGE="zh-Hant").content.decode()
+    assert "員工權限：管理分潤方案與套用對象" in html
+    assert "Manage commission plans" not in html
