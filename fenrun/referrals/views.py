@@ -19,7 +19,8 @@ from fenrun.referrals import selectors, services
 from fenrun.referrals.forms import CampaignForm, VanityCodeForm
 from fenrun.referrals.middleware import remember_attribution
 
-PRODUCTS_PER_PAGE = 24
+# Few enough for a phone; the search finds the rest.
+PRODUCTS_PER_PAGE = 10
 
 
 # ---------------------------------------------------------------- share links
@@ -139,7 +140,7 @@ def my_links(request):
             "keep": keep,
             "links": links,
             "page": page,
-            "query": query,
+            "link_query": query,  # "query" fills the header's product search
             "totals": selectors.member_totals(user.pk),
             "node": selectors.node_of(user.pk),
             "referrals": selectors.recent_referrals(user.pk),

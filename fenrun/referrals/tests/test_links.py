@@ -249,10 +249,9 @@ def test_my_links_shows_one_qr_code_and_whole_links(client, member):
     assert html.count('class="segno"') == 1
     panel = html.split('id="share-panel"')[1].split("</section>")[0]
     assert f'<p class="share-full-url" id="share-url">http://testserver/r/{code}</p>' in panel
-    # every product's whole link can be copied from the picker
+    # each listed product's whole link can be copied from the picker, a phone's screenful a page
     picker = html.split('id="link-picker"')[1]
-    for i in range(24):
-        assert f'data-copy="http://testserver/r/{code}/fruit-{i}"' in picker
+    assert picker.count(f'data-copy="http://testserver/r/{code}/fruit-') == 10
     html = client.get(reverse("referrals:my_links") + "?p=fruit-7").content.decode()
     assert html.count('class="segno"') == 1
     panel = html.split('id="share-panel"')[1].split("</section>")[0]
