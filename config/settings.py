@@ -203,8 +203,9 @@ FENRUN_BANK_TRANSFER = {
 }
 
 UNFOLD = {
+    # Lazy translations: unfold reads these per request, so each language gets its own words.
     "SITE_TITLE": _("fenrun back office"),
-    "SITE_HEADER": _("fenrun 後台"),
+    "SITE_HEADER": _("fenrun back office"),
     "SITE_SYMBOL": "storefront",
     "DASHBOARD_CALLBACK": "fenrun.orders.dashboard.dashboard_callback",
     "SHOW_LANGUAGES": True,

@@ -19,7 +19,8 @@ from fenrun.referrals import selectors, services
 from fenrun.referrals.forms import CampaignForm, VanityCodeForm
 from fenrun.referrals.middleware import remember_attribution
 
-PRODUCTS_PER_PAGE = 24
+# Few enough for a phone; the search finds the rest.
+PRODUCTS_PER_PAGE = 10
 
 
 # ---------------------------------------------------------------- share links
@@ -107,8 +108,24 @@ def my_links(request):
         }
         for product in page.object_list
     ]
-    for link in links:
-        link["qr_svg"] = _qr_svg(link["url"])
+    # One share panel with one QR code: the shop link, or the product picked from the list.
+    # A card with a QR code for every product made the page 8,000 px long on a phone.
+    picked_slug = request.GET.get("p", "")
+    picked = next((link for link in links if link["product"].slug == picked_slug), None)
+    if picked is None and picked_slug:
+        product = (
+            Product.objects.active().filter(slug=picked_slug).only("id", "name", "slug").first()
+        )
+        if product is not None:
+            picked = {
+                "product": product,
+                "url": _absolute(request, selectors.share_path(code.code, product.slug)),
+                "stats": stats.get(product.pk, selectors.LinkStats()),
+            }
+    shop_link = {"url": shop_url, "stats": stats.get(None, selectors.LinkStats())}
+    selected = picked or shop_link
+    selected["qr_svg"] = _qr_svg(selected["url"])
+    keep = urlencode({k: v for k, v in (("q", query), ("page", request.GET.get("page", ""))) if v})
     return render(
         request,
         "referrals/my_links.html",
@@ -117,14 +134,13 @@ def my_links(request):
             "code": code,
             "has_vanity": any(c.kind == c.Kind.VANITY for c in codes),
             "form": form,
-            "shop_link": {
-                "url": shop_url,
-                "qr_svg": _qr_svg(shop_url),
-                "stats": stats.get(None, selectors.LinkStats()),
-            },
+            "shop_link": shop_link,
+            "selected": selected,
+            "picked": picked,
+            "keep": keep,
             "links": links,
             "page": page,
-            "query": query,
+            "link_query": query,  # "query" fills the header's product search
             "totals": selectors.member_totals(user.pk),
             "node": selectors.node_of(user.pk),
             "referrals": selectors.recent_referrals(user.pk),

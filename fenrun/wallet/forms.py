@@ -26,9 +26,13 @@ class TokenForm(forms.Form):
     """Carries a one-time token: submitting the same form twice is done once."""
 
     token = forms.CharField(widget=forms.HiddenInput, max_length=64)
+    # Two of these forms share a page (conversion and withdrawal, adjustment and conversion):
+    # each needs its own element ids, or both hidden tokens would be "id_token".
+    id_prefix = "form"
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("initial", {}).setdefault("token", uuid4().hex)
+        kwargs.setdefault("auto_id", f"id_{self.id_prefix}_%s")
         super().__init__(*args, **kwargs)
 
 
@@ -58,10 +62,14 @@ class HistoryFilterForm(DateRangeForm):
 
 
 class ConversionForm(TokenForm):
+    id_prefix = "conversion"
+
     coins = forms.CharField(label=_("Coins to convert"), max_length=20, widget=_numeric())
 
 
 class WithdrawalForm(TokenForm):
+    id_prefix = "withdrawal"
+
     amount = forms.CharField(label=_("Coins to withdraw"), max_length=20, widget=_numeric())
     bank_code = forms.CharField(
         label=_("Bank code"),
@@ -79,6 +87,8 @@ class WithdrawalForm(TokenForm):
 
 
 class AdjustmentForm(TokenForm):
+    id_prefix = "adjustment"
+
     account_kind = forms.ChoiceField(
         label=_("Balance"),
         choices=[
@@ -96,4 +106,6 @@ class AdjustmentForm(TokenForm):
 
 
 class StaffConversionForm(TokenForm):
+    id_prefix = "staff_conversion"
+
     coins = forms.CharField(label=_("Coins to convert"), max_length=20, widget=_numeric())

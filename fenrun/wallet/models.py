@@ -244,7 +244,7 @@ class Transaction(models.Model):
         indexes = [models.Index(fields=["member", "-id"], name="wallet_tx_member_recent")]
 
     def __str__(self):
-        return f"#{self.pk} {self.get_kind_display()} ({self.source_type}:{self.source_id})"
+        return f"#{self.pk} {self.get_kind_display()} ({self.get_source_type_display()} {self.source_id})"
 
     def save(self, *args, **kwargs):
         if self.pk is not None and not self._state.adding:
@@ -258,8 +258,15 @@ class Transaction(models.Model):
 class Entry(models.Model):
     """One leg of a transaction. Never edited or deleted; mistakes are reversed by new entries."""
 
-    transaction = models.ForeignKey(Transaction, on_delete=models.PROTECT, related_name="entries")
-    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="entries")
+    transaction = models.ForeignKey(
+        Transaction,
+        verbose_name=_("wallet transaction"),
+        on_delete=models.PROTECT,
+        related_name="entries",
+    )
+    account = models.ForeignKey(
+        Account, verbose_name=_("account"), on_delete=models.PROTECT, related_name="entries"
+    )
     amount = models.DecimalField(_("amount"), **MONEY)
     # Null on shop accounts, whose balance is not maintained (see the module docstring).
     balance_after = models.DecimalField(_("balance after"), null=True, blank=True, **MONEY)

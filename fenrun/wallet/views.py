@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from fenrun.accounts.contact import email_for, label_for, sees_contact_data
@@ -356,19 +357,25 @@ class _Echo:
         return value
 
 
+# Shop staff open the export in a spreadsheet, so its headers and values are words in their
+# language (「推薦獎金」, 「網站幣」), not codes such as commission_release or coins. The last three
+# columns keep the codes, whose names and values never change with the language, for scripts.
 LEDGER_HEADER = [
-    "entry_id",
-    "transaction_id",
-    "created_at",
-    "type",
-    "source_type",
-    "source_id",
-    "account",
-    "member_id",
-    "member_email",
-    "amount",
-    "balance_after",
-    "memo",
+    gettext_lazy("Entry no."),
+    gettext_lazy("Transaction no."),
+    gettext_lazy("Time"),
+    gettext_lazy("Type"),
+    gettext_lazy("Source"),
+    gettext_lazy("Source no."),
+    gettext_lazy("Account"),
+    gettext_lazy("Member no."),
+    gettext_lazy("Member e-mail"),
+    gettext_lazy("Amount"),
+    gettext_lazy("Balance after"),
+    gettext_lazy("Memo"),
+    "type_code",
+    "source_code",
+    "account_code",
 ]
 
 
@@ -378,25 +385,30 @@ def staff_ledger_csv(request):
     data = filters.filters()
     rows = selectors.ledger_rows(date_from=data.get("date_from"), date_to=data.get("date_to"))
     writer = csv.writer(_Echo())
+    header = [str(title) for title in LEDGER_HEADER]
 
     def stream():
-        yield "\ufeff" + writer.writerow(LEDGER_HEADER)  # BOM: Excel opens UTF-8 correctly
+        yield "\ufeff" + writer.writerow(header)  # BOM: Excel opens UTF-8 correctly
         for e in rows:
             owner = e.account.owner
+            tx = e.transaction
             yield writer.writerow(
                 [
                     e.pk,
                     e.transaction_id,
-                    timezone.localtime(e.created_at).isoformat(),
-                    e.transaction.kind,
-                    e.transaction.source_type,
-                    safe_text(e.transaction.source_id),
-                    e.account.kind,
+                    timezone.localtime(e.created_at).strftime("%Y-%m-%d %H:%M:%S"),
+                    tx.get_kind_display(),
+                    tx.get_source_type_display(),
+                    safe_text(tx.source_id),
+                    e.account.get_kind_display(),
                     owner.pk if owner else "",
                     safe_text(email_for(request.user, owner)) if owner else "",
                     e.amount,
                     "" if e.balance_after is None else e.balance_after,
-                    safe_text(e.transaction.memo),
+                    safe_text(tx.memo),
+                    tx.kind,
+                    tx.source_type,
+                    e.account.kind,
                 ]
             )
 

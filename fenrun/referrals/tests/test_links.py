@@ -219,22 +219,57 @@ def test_campaign_link_carries_the_campaign(client, member):
 def test_my_links_page(client, member):
     ProductFactory(slug="mango", name="愛文芒果")
     client.force_login(member)
-    response = client.get(reverse("referrals:my_links"))
+    response = client.get(reverse("referrals:my_links") + "?p=mango")
     assert response.status_code == 200
     html = response.content.decode()
     code = code_of(member)
-    assert f"http://testserver/r/{code}" in html
-    assert f"http://testserver/r/{code}/mango" in html
+    panel = html.split('id="share-panel"')[1].split("</section>")[0]
+    assert f"http://testserver/r/{code}/mango" in panel
     assert (
         "https://social-plugins.line.me/lineit/share?url=http%3A%2F%2Ftestserver%2Fr%2F" + code
-        in html
+        in panel
     )
     assert (
-        "https://www.facebook.com/sharer/sharer.php?u=http%3A%2F%2Ftestserver%2Fr%2F" + code in html
+        "https://www.facebook.com/sharer/sharer.php?u=http%3A%2F%2Ftestserver%2Fr%2F" + code
+        in panel
     )
     assert "navigator.share" in html
-    assert "<svg" in html
-    assert reverse("referrals:qr_png") + "?p=mango" in html
+    assert 'class="segno"' in panel
+    assert reverse("referrals:qr_png") + "?p=mango" in panel
+
+
+def test_my_links_shows_one_qr_code_and_whole_links(client, member):
+    # 24 product cards each with a QR code made the page 8,000 px long on a phone, and the
+    # links were cut in a narrow input before their product part.
+    for i in range(24):
+        ProductFactory(slug=f"fruit-{i}", name=f"水果{i}")
+    client.force_login(member)
+    code = code_of(member)
+    html = client.get(reverse("referrals:my_links")).content.decode()
+    assert html.count('class="segno"') == 1
+    panel = html.split('id="share-panel"')[1].split("</section>")[0]
+    assert f'<p class="share-full-url" id="share-url">http://testserver/r/{code}</p>' in panel
+    # each listed product's whole link can be copied from the picker, a phone's screenful a page
+    picker = html.split('id="link-picker"')[1]
+    assert picker.count(f'data-copy="http://testserver/r/{code}/fruit-') == 10
+    html = client.get(reverse("referrals:my_links") + "?p=fruit-7").content.decode()
+    assert html.count('class="segno"') == 1
+    panel = html.split('id="share-panel"')[1].split("</section>")[0]
+    assert f">http://testserver/r/{code}/fruit-7</p>" in panel
+
+
+def test_my_links_picks_a_product_beyond_the_page(client, member):
+    for i in range(30):
+        ProductFactory(slug=f"veg-{i:02d}", name=f"蔬菜{i:02d}")
+    client.force_login(member)
+    html = client.get(reverse("referrals:my_links") + "?p=veg-29&q=蔬菜").content.decode()
+    panel = html.split('id="share-panel"')[1].split("</section>")[0]
+    assert f"/r/{code_of(member)}/veg-29" in panel
+    # an unknown product falls back to the shop link
+    html = client.get(reverse("referrals:my_links") + "?p=nope").content.decode()
+    panel = html.split('id="share-panel"')[1].split("</section>")[0]
+    assert 'data-link="shop"' in panel
+    assert f">http://testserver/r/{code_of(member)}</p>" in panel
 
 
 def test_my_links_needs_login(client):

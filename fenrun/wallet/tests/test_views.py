@@ -293,8 +293,51 @@ def test_ledger_csv_export_streams_every_entry(staff_client, member, admin_user)
     text = b"".join(response.streaming_content).decode("utf-8-sig")
     rows = list(csv.DictReader(io.StringIO(text)))
     assert len(rows) == Transaction.objects.count() * 2
-    assert sum(float(r["amount"]) for r in rows) == 0
-    assert any(r["memo"].startswith("'=") for r in rows)  # no formula injection
+    assert sum(float(r["金額"]) for r in rows) == 0
+    assert any(r["備註"].startswith("'=") for r in rows)  # no formula injection
+
+
+def test_ledger_csv_speaks_the_shops_language_and_keeps_the_codes(staff_client, member):
+    # Its headers and values were codes (commission_release, coins) in a zh-Hant back office.
+    earn(member, 500)
+    text = b"".join(staff_client.get(reverse("wallet:staff_ledger_csv")).streaming_content)
+    rows = list(csv.reader(io.StringIO(text.decode("utf-8-sig"))))
+    assert rows[0] == [
+        "分錄編號",
+        "交易編號",
+        "時間",
+        "類型",
+        "來源",
+        "來源編號",
+        "帳戶",
+        "會員編號",
+        "會員 e-mail",
+        "金額",
+        "異動後餘額",
+        "備註",
+        "type_code",
+        "source_code",
+        "account_code",
+    ]
+    coins = next(r for r in rows[1:] if r[14] == "coins")
+    assert coins[3] == "推薦獎金" and coins[4] == "獎金" and coins[6] == "網站幣"
+    assert coins[12:14] == ["commission_release", "commission"]
+    assert not {"commission_release", "coins", "commission"} & set(coins[:12])
+    english = staff_client.get(reverse("wallet:staff_ledger_csv"), HTTP_ACCEPT_LANGUAGE="en")
+    header = b"".join(english.streaming_content).decode("utf-8-sig").splitlines()[0]
+    assert header.startswith("Entry no.,Transaction no.,Time,Type") and "account_code" in header
+
+
+def test_wallet_page_has_no_duplicate_ids(member_client, member):
+    # The conversion and the withdrawal form each rendered a hidden input id="id_token".
+    import re
+    from collections import Counter
+
+    earn(member, 500)
+    html = member_client.get(reverse("wallet:my_account")).content.decode()
+    ids = Counter(re.findall(r'\sid="([^"]+)"', html))
+    assert [i for i, n in ids.items() if n > 1] == []
+    assert 'name="token"' in html
 
 
 def test_admin_pages_are_read_only(staff_client, member):
