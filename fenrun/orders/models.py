@@ -302,13 +302,15 @@ class Payment(models.Model):
         FAILED = "failed", _("Failed")
 
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="payments")
-    gateway = models.CharField(max_length=30)
-    reference = models.CharField(max_length=64, unique=True)
-    amount = models.DecimalField(**MONEY)
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.STARTED)
-    payload = models.JSONField(default=dict, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    gateway = models.CharField(_("gateway"), max_length=30)
+    reference = models.CharField(_("reference"), max_length=64, unique=True)
+    amount = models.DecimalField(_("amount"), **MONEY)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.STARTED
+    )
+    payload = models.JSONField(_("gateway data"), default=dict, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     class Meta:
         ordering = ["-created_at"]
