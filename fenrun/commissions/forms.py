@@ -312,10 +312,7 @@ class PreviewForm(forms.Form):
         min_value=0,
         max_value=60,
         initial=2,
-        help_text=gettext_lazy(
-            "1: a level-1 member (the source brought them in); n: a level-n member, n levels "
-            "below the source, with n uplines. 0: the source buys."
-        ),
+        help_text=gettext_lazy("n: a level-n member (n uplines) buys; 0: the source buys."),
     )
     shipping = money_field(gettext_lazy("Shipping fee (NT$)"))
     credit = money_field(gettext_lazy("Paid with shopping credit (NT$)"))
