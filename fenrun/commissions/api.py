@@ -322,6 +322,11 @@ class PreviewIn(PlanIn):
     buyer_level: int = Field(..., description="How many uplines the buyer has.", examples=[2])
     shipping: Decimal = Decimal(0)
     credit: Decimal = Decimal(0)
+    credit_covers_shipping: bool = Field(
+        False,
+        description="The wallet's setting 購物金可折抵運費: false, the credit paid goods only; "
+        "true, goods and shipping in proportion.",
+    )
     inactive_tree_levels: list[int] = Field(default_factory=list)
 
 
@@ -357,6 +362,7 @@ def preview_plan(request, payload: PreviewIn):
             "buyer_level": str(payload.buyer_level),
             "shipping": str(payload.shipping),
             "credit": str(payload.credit),
+            "credit_covers_shipping": "on" if payload.credit_covers_shipping else "",
             "inactive_levels": ",".join(str(t) for t in payload.inactive_tree_levels),
         }
     )
@@ -374,6 +380,7 @@ def preview_plan(request, payload: PreviewIn):
         buyer_level=cleaned["buyer_level"],
         shipping=cleaned.get("shipping") or Decimal(0),
         credit=cleaned.get("credit") or Decimal(0),
+        credit_covers_shipping=cleaned.get("credit_covers_shipping", False),
         inactive_tree_levels=cleaned.get("inactive_levels") or set(),
     )
     view = preview_rows(result, buyer_level=cleaned["buyer_level"], rules=rules)

@@ -308,14 +308,22 @@ class PreviewForm(forms.Form):
         gettext_lazy("Order goods (NT$)"), required=True, max_value=10_000_000, initial=1000
     )
     buyer_level = forms.IntegerField(
-        label=gettext_lazy("Buyer's level (number of uplines)"),
+        label=gettext_lazy("Buyer: levels below the source"),
         min_value=0,
         max_value=60,
         initial=2,
-        help_text=gettext_lazy("The source is level 0; a member the source brought in is level 1."),
+        help_text=gettext_lazy("n: a level-n member (n uplines) buys; 0: the source buys."),
     )
     shipping = money_field(gettext_lazy("Shipping fee (NT$)"))
     credit = money_field(gettext_lazy("Paid with shopping credit (NT$)"))
+    credit_covers_shipping = forms.BooleanField(
+        label=gettext_lazy("Shopping credit may pay shipping"),
+        required=False,
+        help_text=gettext_lazy(
+            "As the wallet's setting: off, the credit paid goods only; on, goods and shipping "
+            "in proportion."
+        ),
+    )
     inactive_levels = forms.CharField(
         label=gettext_lazy("Inactive members at tree levels"),
         required=False,

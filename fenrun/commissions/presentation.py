@@ -14,7 +14,8 @@ from fenrun.core.forms import DateRangeForm
 
 
 def member_label(tree_level: int, buyer_tree_level: int) -> str:
-    """The seed's names: the source (源頭) on top, then 層1, 層2 … below it."""
+    """The seed's names: the source (源頭, tree level 1) on top, then 層1, 層2 … below it: a
+    level-n member is n levels below the source."""
     if tree_level == buyer_tree_level:
         return _("The buyer")
     if tree_level == 1:
@@ -83,7 +84,7 @@ def preview_rows(
     if buyer_level == 0:
         buyer_label = _("The source buys: there are no uplines to pay.")
     else:
-        buyer_label = _("A member at level %(n)s (tree level %(t)s) buys.") % {
+        buyer_label = _("A level-%(n)s member (tree level %(t)s) buys.") % {
             "n": buyer_level,
             "t": buyer_tree_level,
         }

@@ -19,12 +19,23 @@ def detail_for_storage(detail: dict) -> dict:
 
 def describe(rule: str, detail: dict, *, rate, level: int) -> str:
     detail = detail or {}
-    if rule == "guaranteed":
+    if rule == "guaranteed" and "window_rate" in detail:
+        text = _(
+            "Guaranteed tree level %(tree_level)s at %(guaranteed)s, also level %(slot)s at "
+            "%(window)s: paid once, at the higher rate"
+        ) % {
+            "tree_level": detail.get("tree_level"),
+            "guaranteed": _pct(detail["guaranteed_rate"]),
+            "slot": detail["in_window_slot"],
+            "window": _pct(detail["window_rate"]),
+        }
+    elif rule == "guaranteed":
         text = _("Guaranteed tree level %(tree_level)s at %(rate)s") % {
             "tree_level": detail.get("tree_level"),
             "rate": _pct(detail.get("capped_from", rate)),
         }
         if "in_window_slot" in detail:
+            # Commissions created before the guarantee stopped cutting pay were paid this way.
             text += " " + _(
                 "(also inside the window at level %(slot)s: paid the guaranteed rate only)"
             ) % {"slot": detail["in_window_slot"]}

@@ -198,6 +198,13 @@ def _chain_for(
     return [m for m in chain if m.level <= depth + 1 or m.tree_level in guaranteed]
 
 
+def credit_on_shipping(order: Order) -> Decimal:
+    """The part of the order's shopping credit that paid shipping (the rest paid goods), as the
+    wallet's setting allowed when the order was placed; the commission base takes the credit
+    off what it paid for."""
+    return getattr(order, "credit_on_shipping", Decimal(0))
+
+
 def calculate_orders(orders) -> dict[int, OrderCalculation]:
     """What each order's stored plan versions pay along its referrer's chain (nothing written).
 
@@ -267,6 +274,7 @@ def calculate_orders(orders) -> dict[int, OrderCalculation]:
             discount_total=order.discount_total,
             shipping_fee=order.shipping_fee,
             credit_used=order.credit_used,
+            credit_on_shipping=credit_on_shipping(order),
         )
         version_of_line = {line[0]: line[5] for line in lines if line[5] is not None}
         buyer = None
@@ -403,12 +411,24 @@ def preview(
     buyer_level: int,
     shipping: Decimal = ZERO,
     credit: Decimal = ZERO,
+    credit_covers_shipping: bool = False,
     inactive_tree_levels=(),
 ) -> engine.OrderResult:
     """ "An order of NT$``amount`` by a member with ``buyer_level`` uplines": the engine's answer
-    on a straight chain whose top is the source (tree level 1)."""
+    on a straight chain whose top is the source (tree level 1). The credit pays goods only, or
+    goods and shipping in proportion when ``credit_covers_shipping`` (the wallet's setting)."""
     uplines, buyer = engine.preview_chain(buyer_level, inactive_tree_levels)
-    line = engine.OrderLineInput(line_id=1, goods=amount, shipping=shipping, credit=credit)
+    on_shipping = (
+        engine.credit_on_shipping_share(credit, amount, shipping)
+        if credit_covers_shipping
+        else ZERO
+    )
+    [line] = engine.order_line_inputs(
+        [(1, amount, ZERO, None, None)],
+        shipping_fee=shipping,
+        credit_used=credit,
+        credit_on_shipping=on_shipping,
+    )
     return engine.settle_order([(line, rules)], uplines, buyer)
 
 

@@ -123,6 +123,7 @@ def _preview(form: PlanForm, preview_form: PreviewForm):
         buyer_level=data["buyer_level"],
         shipping=data.get("shipping") or ZERO,
         credit=data.get("credit") or ZERO,
+        credit_covers_shipping=data.get("credit_covers_shipping", False),
         inactive_tree_levels=data.get("inactive_levels") or set(),
     )
     return preview_rows(result, buyer_level=data["buyer_level"], rules=rules)

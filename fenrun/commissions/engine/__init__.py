@@ -1,6 +1,6 @@
 """The commission calculation core: pure Python, no Django (enforced by import-linter)."""
 
-from .allocate import order_line_inputs, split_proportionally
+from .allocate import credit_on_shipping_share, order_line_inputs, split_proportionally
 from .calculate import compute_line, line_base, preview_chain, settle_order
 from .types import (
     FORFEIT,
@@ -49,6 +49,7 @@ __all__ = [
     "RoundedPayout",
     "Skipped",
     "compute_line",
+    "credit_on_shipping_share",
     "order_line_inputs",
     "split_proportionally",
     "line_base",

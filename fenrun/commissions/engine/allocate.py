@@ -32,18 +32,30 @@ def split_proportionally(amount: Decimal, weights: Sequence[Decimal]) -> list[De
     return shares
 
 
+def credit_on_shipping_share(credit: Decimal, goods: Decimal, shipping: Decimal) -> Decimal:
+    """The part of ``credit`` that pays shipping when the wallet lets credit pay it: goods and
+    shipping in proportion, to the cent (PRODUCT.md, "Commission rules")."""
+    gross = goods + shipping
+    if credit <= 0 or shipping <= 0 or gross <= 0:
+        return ZERO
+    return min(round_money(credit * shipping / gross, places=2), shipping, credit)
+
+
 def order_line_inputs(
     lines: Sequence[tuple[int, Decimal, Decimal, int | None, int | None]],
     *,
     discount_total: Decimal = ZERO,
     shipping_fee: Decimal = ZERO,
     credit_used: Decimal = ZERO,
+    credit_on_shipping: Decimal = ZERO,
 ) -> list[OrderLineInput]:
     """Engine inputs from (line id, line total, line discount, product id, category id) rows.
 
     Goods after discounts: the line's own discount, then any order-level discount not already on
-    the lines in proportion to what is left. Shipping follows goods; the shopping credit covers
-    goods and shipping in proportion.
+    the lines in proportion to what is left. Shipping follows goods. ``credit_on_shipping`` is
+    the part of the credit that paid shipping (the order records it: 0 when the wallet does not
+    let credit pay shipping); it follows the lines' shipping, and the rest of the credit, which
+    paid goods, follows their goods.
     """
     ordered = sorted(lines, key=lambda row: row[0])
     goods = [max(total - discount, ZERO) for _id, total, discount, _p, _c in ordered]
@@ -54,17 +66,21 @@ def order_line_inputs(
             g - d for g, d in zip(goods, split_proportionally(order_discount, goods), strict=True)
         ]
     shipping = split_proportionally(shipping_fee, goods)
-    credit = split_proportionally(
-        credit_used, [g + s for g, s in zip(goods, shipping, strict=True)]
-    )
+    credit_used = max(credit_used, ZERO)
+    on_shipping = min(max(credit_on_shipping, ZERO), credit_used, max(shipping_fee, ZERO))
+    goods_credit = split_proportionally(credit_used - on_shipping, goods)
+    shipping_credit = split_proportionally(on_shipping, shipping)
     return [
         OrderLineInput(
             line_id=row[0],
             goods=g,
             shipping=s,
             credit=c,
+            shipping_credit=sc,
             product_id=row[3],
             category_id=row[4],
         )
-        for row, g, s, c in zip(ordered, goods, shipping, credit, strict=True)
+        for row, g, s, c, sc in zip(
+            ordered, goods, shipping, goods_credit, shipping_credit, strict=True
+        )
     ]

@@ -8,8 +8,9 @@ Order of payment inside one line (PRODUCT.md "Commission rules"):
 2. window slots from the nearest upline upward, at the slot's rate (per-level, or the matrix
    row for the number of uplines the buyer has inside the window);
 and the cap (percent of the base) is consumed in that order: the claim that would cross it gets
-the remainder, later claims nothing. A member on a guaranteed level who also sits in the window
-is paid the guaranteed rate only; their window slot is not passed on.
+the remainder, later claims nothing. The guarantee protects and never cuts: a member on a
+guaranteed level who also sits in the window is paid once, among the guaranteed claims, at the
+higher of the guaranteed rate and their window rate.
 """
 
 from collections import defaultdict
@@ -40,15 +41,17 @@ def line_base(line: OrderLineInput, plan: PlanRules) -> Decimal:
     """The commission base of one line, to the cent.
 
     Goods after discounts, plus the line's shipping share when the plan includes shipping. When
-    the plan leaves out what was paid with shopping credit, the credit is taken to cover goods and
-    shipping in proportion, and that share of the base is removed.
+    the plan leaves out what was paid with shopping credit, the credit comes off what it paid
+    for: the goods' share off the goods, the shipping share off the shipping (only counted when
+    shipping is in the base).
     """
-    base = line.goods + (line.shipping if plan.include_shipping else ZERO)
-    gross = line.goods + line.shipping
-    if not plan.include_credit and line.credit > 0 and gross > 0:
-        paid_with_credit = min(line.credit, gross)
-        base = base * (gross - paid_with_credit) / gross
-    return max(round_money(base, places=2), ZERO)
+    goods = line.goods
+    shipping = line.shipping if plan.include_shipping else ZERO
+    if not plan.include_credit:
+        goods = max(goods - line.credit, ZERO)
+        if plan.include_shipping:
+            shipping = max(shipping - line.shipping_credit, ZERO)
+    return max(round_money(goods + shipping, places=2), ZERO)
 
 
 def _candidates(
@@ -121,15 +124,23 @@ def compute_line(
     guaranteed_ids = {m.user_id for m in on_guaranteed.values()}
     window_slot = {m.user_id: slot for slot, m in enumerate(seated, start=1)}
 
-    claims: list[tuple[ChainMember, Decimal, str, dict]] = []
+    # (member, guaranteed part, top-up to the window rate, rule, detail)
+    claims: list[tuple[ChainMember, Decimal, Decimal, str, dict]] = []
     for member in sorted(on_guaranteed.values(), key=lambda m: m.level):
         if not member.is_active:
             skip(member, "inactive")
             continue
+        guaranteed_rate = guaranteed_rates[member.tree_level]
         detail = {"tree_level": member.tree_level}
+        top_up = ZERO
         if member.user_id in window_slot:
-            detail["in_window_slot"] = window_slot[member.user_id]
-        claims.append((member, guaranteed_rates[member.tree_level], "guaranteed", detail))
+            slot = window_slot[member.user_id]
+            window_rate = slot_rates[slot - 1]
+            detail.update(
+                in_window_slot=slot, guaranteed_rate=guaranteed_rate, window_rate=window_rate
+            )
+            top_up = max(window_rate - guaranteed_rate, ZERO)
+        claims.append((member, guaranteed_rate, top_up, "guaranteed", detail))
     for slot, member in enumerate(seated, start=1):
         if member.user_id in guaranteed_ids:
             continue
@@ -139,21 +150,33 @@ def compute_line(
         detail = {"slot": slot}
         if plan.mode == MATRIX:
             detail["row"] = filled
-        claims.append((member, slot_rates[slot - 1], plan.mode, detail))
+        claims.append((member, slot_rates[slot - 1], ZERO, plan.mode, detail))
 
+    # The cap is consumed in this order: the guaranteed rates (they fit in the cap together,
+    # validation sees to it, so a guaranteed member's higher window rate can never push another
+    # guaranteed member below their own rate), then the guaranteed members' top-ups to their
+    # window rate, then the window claims.
+    portions = [(i, c[1]) for i, c in enumerate(claims) if c[3] == "guaranteed"]
+    portions += [(i, c[2]) for i, c in enumerate(claims) if c[2] > 0]
+    portions += [(i, c[1]) for i, c in enumerate(claims) if c[3] != "guaranteed"]
     remaining = plan.effective_cap
+    granted = [ZERO] * len(claims)
+    for i, portion in portions:
+        part = min(portion, max(remaining, ZERO))
+        granted[i] += part
+        remaining -= part
+
     payouts: list[LinePayout] = []
-    for member, rate, rule, detail in claims:
+    for (member, first, top_up, rule, detail), paid in zip(claims, granted, strict=True):
+        rate = first + top_up
         if rate <= 0:
             skip(member, "zero_rate")
             continue
-        paid = min(rate, remaining)
         if paid <= 0:
             skip(member, "cap_reached")
             continue
         if paid < rate:
             detail["capped_from"] = rate
-        remaining -= paid
         payouts.append(
             LinePayout(
                 line_id=line.line_id,

@@ -95,13 +95,16 @@ class ChainMember:
 
 @dataclass(frozen=True)
 class OrderLineInput:
-    """Amounts of one order line: goods after discounts, and its shares of the order's shipping
-    fee and of the shopping credit used to pay the order."""
+    """Amounts of one order line: goods after discounts, its share of the order's shipping fee,
+    and its shares of the shopping credit: ``credit`` is the part that paid the line's goods,
+    ``shipping_credit`` the part that paid its shipping (0 unless the wallet lets credit pay
+    shipping)."""
 
     line_id: int
     goods: Decimal
     shipping: Decimal = Decimal(0)
     credit: Decimal = Decimal(0)
+    shipping_credit: Decimal = Decimal(0)
     product_id: int | None = None
     category_id: int | None = None
 

@@ -115,6 +115,23 @@ def test_preview_endpoint(staff_client):
     assert not CommissionPlan.objects.exists()
 
 
+@pytest.mark.parametrize(("covers_shipping", "base"), [(False, "440"), (True, "477.97")])
+def test_preview_takes_the_credit_off_what_the_wallet_let_it_pay(
+    staff_client, covers_shipping, base
+):
+    payload = dict(
+        SEED_PAYLOAD,
+        amount="640",
+        buyer_level=1,
+        shipping="150",
+        credit="200",
+        credit_covers_shipping=covers_shipping,
+    )
+    response = post(staff_client, f"{BASE}/plans/preview", payload)
+    assert response.status_code == 200, response.content
+    assert D(response.json()["base"]) == D(base)
+
+
 def test_assignments_api(staff_client):
     plan = post(staff_client, f"{BASE}/plans", SEED_PAYLOAD).json()
     product = ProductFactory()

@@ -42,7 +42,8 @@ def test_seed_twice_creates_plans_and_commissions_once():
         (order.pk, level1.pk): D(30),
         (order.pk, source.pk): D(40),
         (tea_order.pk, level1.pk): D(100),
-        # The source stands on the guaranteed tree level 1: the guaranteed 1% only, not level 2's 5%.
-        (tea_order.pk, source.pk): D(10),
+        # The source stands on the guaranteed tree level 1 (1%) and is level 2 (5%): paid once,
+        # at the higher rate.
+        (tea_order.pk, source.pk): D(50),
     }
     assert OrderSettlement.objects.count() == 2

@@ -17,6 +17,7 @@ from fenrun.commissions.engine import (
     OrderLineInput,
     PlanRules,
     compute_line,
+    credit_on_shipping_share,
     line_base,
     order_line_inputs,
     preview_chain,
@@ -103,15 +104,43 @@ def test_guaranteed_level_outside_the_window_is_paid():
     }
 
 
-def test_guaranteed_level_inside_the_window_gets_the_guaranteed_rate_only():
-    plan = PlanRules(levels=3, rates=(D(10), D(5), D(3)), guaranteed=((2, D(1)),))
+@pytest.mark.parametrize(("guaranteed_rate", "paid_rate"), [(D(1), D(5)), (D(6), D(6))])
+def test_guaranteed_level_inside_the_window_is_paid_once_at_the_higher_rate(
+    guaranteed_rate, paid_rate
+):
+    plan = PlanRules(levels=3, rates=(D(10), D(5), D(3)), guaranteed=((2, guaranteed_rate),))
     uplines, buyer = straight_chain(3)  # tree levels 3 (L1), 2 (L2), 1 (L3)
     result = compute_line(OrderLineInput(1, D(1000)), plan, uplines, buyer)
     by_tree = {p.tree_level: p for p in result.payouts}
-    assert by_tree[2].rule == "guaranteed" and by_tree[2].rate == D(1)
-    assert by_tree[2].detail["in_window_slot"] == 2
+    assert by_tree[2].rule == "guaranteed" and by_tree[2].rate == paid_rate
+    assert by_tree[2].detail == {
+        "tree_level": 2,
+        "in_window_slot": 2,
+        "guaranteed_rate": guaranteed_rate,
+        "window_rate": D(5),
+    }
     assert by_tree[3].rate == D(10) and by_tree[1].rate == D(3)
-    assert len(result.payouts) == 3  # nobody twice: tree level 2 is not also paid 5%
+    assert len(result.payouts) == 3  # nobody twice: tree level 2 is paid one rate
+
+
+def test_the_higher_window_rate_is_paid_before_window_claims_under_the_cap():
+    plan = PlanRules(levels=3, rates=(D(10), D(5), D(3)), cap=D(15), guaranteed=((1, D(1)),))
+    uplines, buyer = straight_chain(3)  # tree levels 3 (L1), 2 (L2), 1 (L3, guaranteed)
+    result = compute_line(OrderLineInput(1, D(1000)), plan, uplines, buyer)
+    by_tree = {p.tree_level: p for p in result.payouts}
+    assert by_tree[1].rate == D(3)  # the window's 3 % beats the guarantee's 1 %, paid first
+    assert by_tree[3].rate == D(10)
+    assert by_tree[2].rate == D(2) and by_tree[2].detail["capped_from"] == D(5)
+    assert result.total == D(150)
+
+
+def test_a_higher_window_rate_never_pushes_another_guaranteed_member_below_their_rate():
+    plan = PlanRules(levels=1, rates=(D(10),), cap=D(10), guaranteed=((1, D(1)), (2, D(1))))
+    uplines, buyer = straight_chain(2)  # tree level 2 is the sponsor (L1), tree level 1 above
+    result = compute_line(OrderLineInput(1, D(1000)), plan, uplines, buyer)
+    by_tree = {p.tree_level: p for p in result.payouts}
+    assert by_tree[1].rate == D(1)  # its guarantee is kept
+    assert by_tree[2].rate == D(9) and by_tree[2].detail["capped_from"] == D(10)
 
 
 def test_cap_pays_guaranteed_first_then_nearest_and_the_crossing_level_gets_the_remainder():
@@ -138,7 +167,7 @@ def test_shipping_in_and_out_of_the_base(include_shipping, expected_base):
     ("include_credit", "include_shipping", "expected_base"),
     [
         (True, False, D(1000)),
-        (False, False, D(500)),  # half of goods+shipping paid with credit → half of the base
+        (False, False, D(500)),  # the credit that paid goods comes off the goods
         (True, True, D(1200)),
         (False, True, D(600)),
     ],
@@ -147,7 +176,8 @@ def test_credit_in_and_out_of_the_base(include_credit, include_shipping, expecte
     plan = PlanRules(
         levels=1, rates=(D(10),), include_credit=include_credit, include_shipping=include_shipping
     )
-    line = OrderLineInput(1, goods=D(1000), shipping=D(200), credit=D(600))
+    # 600 of credit: 500 paid goods, 100 paid shipping.
+    line = OrderLineInput(1, goods=D(1000), shipping=D(200), credit=D(500), shipping_credit=D(100))
     assert line_base(line, plan) == expected_base
 
 
@@ -246,6 +276,20 @@ def test_allocation_splits_order_amounts_exactly():
     assert sum(i.shipping for i in inputs) == D(100)
     assert sum(i.credit for i in inputs) == D(50)
     assert [i.shipping for i in inputs] == [D("33.33"), D("66.67"), D(0)]
+    assert [i.credit for i in inputs] == [D("16.67"), D("33.33"), D(0)]  # credit paid goods
+    assert [i.shipping_credit for i in inputs] == [D(0)] * 3
+
+
+def test_allocation_spreads_the_credit_that_paid_shipping_over_the_lines_shipping():
+    inputs = order_line_inputs(
+        [(1, D(100), D(0), None, None), (2, D(300), D(0), None, None)],
+        shipping_fee=D(100),
+        credit_used=D(60),
+        credit_on_shipping=D(20),
+    )
+    assert [i.shipping for i in inputs] == [D(25), D(75)]
+    assert [i.credit for i in inputs] == [D(10), D(30)]
+    assert [i.shipping_credit for i in inputs] == [D(5), D(15)]
 
 
 @given(
@@ -343,9 +387,10 @@ def order_lines(draw):
     for i in range(count):
         goods = draw(money)
         shipping = draw(cents(0, 50000))
-        credit = draw(cents(0, int((goods + shipping) * 100)))
+        credit = draw(cents(0, int(goods * 100)))
+        shipping_credit = draw(cents(0, int(shipping * 100)))
         plan = first if same_plan else draw(plan_strategy)
-        lines.append((OrderLineInput(10 + i, goods, shipping, credit), plan))
+        lines.append((OrderLineInput(10 + i, goods, shipping, credit, shipping_credit), plan))
     return lines
 
 
@@ -378,20 +423,47 @@ def test_property_window_and_guaranteed_levels(lines, chain):
             window = [m for m in candidates if m.is_active][: plan.levels]
         else:
             window = candidates[: plan.levels]
-        window_ids = {m.user_id for m in window}
+        slot_of = {m.user_id: slot for slot, m in enumerate(window, start=1)}
+        slot_rates = plan.slot_rates(len(window))
         guaranteed = dict(plan.guaranteed)
+        by_payee = {p.payee_id: p for p in result.payouts}
         for p in result.payouts:
             if p.rule == "guaranteed":
                 assert p.tree_level in guaranteed
             else:
-                assert p.payee_id in window_ids, "beyond the window only guaranteed levels pay"
-        by_payee = {p.payee_id: p for p in result.payouts}
+                assert p.payee_id in slot_of, "beyond the window only guaranteed levels pay"
+                assert p.tree_level not in guaranteed, "a guaranteed member is paid as such"
+                assert p.rate <= slot_rates[slot_of[p.payee_id] - 1]
+        # Each active member's claim: a guaranteed member's is the higher of the guaranteed
+        # rate and their window rate, paid once; a window member's is the slot's rate.
+        claims = {}
+        for member in candidates:
+            window_rate = (
+                slot_rates[slot_of[member.user_id] - 1] if member.user_id in slot_of else 0
+            )
+            if member.is_active:
+                claims[member.user_id] = max(guaranteed.get(member.tree_level, 0), window_rate)
+        # The cap is filled as far as the claims go.
+        paid_rates = sum((p.rate for p in result.payouts), D(0))
+        assert paid_rates == min(plan.effective_cap, sum(claims.values(), D(0)))
+        guaranteed_claims = {
+            m.user_id: claims[m.user_id]
+            for m in candidates
+            if m.tree_level in guaranteed and m.is_active
+        }
+        fits = sum(guaranteed_claims.values(), D(0)) <= plan.effective_cap
         for member in candidates:
             rate_ = guaranteed.get(member.tree_level)
-            if rate_ and member.is_active:
-                # Guaranteed rates fit in the cap and are paid first: always paid in full.
-                assert by_payee[member.user_id].rule == "guaranteed"
-                assert by_payee[member.user_id].rate == rate_
+            if rate_ is None or not member.is_active:
+                continue
+            p = by_payee.get(member.user_id)
+            if rate_ > 0:
+                # Guaranteed rates fit in the cap and are paid first: never cut below them.
+                assert p is not None and p.rule == "guaranteed" and p.rate >= rate_
+            if p is not None:
+                assert p.rate <= claims[member.user_id]
+            if fits and claims[member.user_id] > 0:
+                assert p is not None and p.rate == claims[member.user_id]
         if buyer.user_id in by_payee:
             assert plan.self_pay
 
@@ -424,3 +496,65 @@ def test_property_rounding_per_payee_per_order_and_line_order_independence(lines
     assert [(r.payout, r.amount) for r in again.payouts] == [
         (r.payout, r.amount) for r in result.payouts
     ]
+
+
+# -- issue 11 ------------------------------------------------------------------------------------
+
+PLAN_10_5_3 = PlanRules(levels=3, rates=(D(10), D(5), D(3)), guaranteed=((1, D(1)),))
+
+
+def test_guaranteed_source_is_paid_the_window_rate_when_it_is_higher():
+    uplines, buyer = straight_chain(1)  # the source's direct referral buys
+    result = settle_order([(OrderLineInput(1, D(1000)), PLAN_10_5_3)], uplines, buyer)
+    assert paid(result) == {101: D(100)}  # 10 %, not the guaranteed 1 %
+
+
+def test_credit_pays_goods_only_when_the_wallet_keeps_it_off_shipping():
+    plan = PlanRules(levels=1, rates=(D(10),))  # shipping out of the base, credit not counted
+    [line] = order_line_inputs(
+        [(1, D(640), D(0), None, None)], shipping_fee=D(150), credit_used=D(200)
+    )
+    assert line_base(line, plan) == D(440)
+
+
+@pytest.mark.parametrize(
+    ("covers_shipping", "include_shipping", "expected_base"),
+    [
+        (False, False, D(440)),  # 640 − 200
+        (False, True, D(590)),  # 640 − 200 + 150
+        (True, False, D("477.97")),  # 640 − 162.03 (credit spread over goods and shipping)
+        (True, True, D(590)),  # 640 − 162.03 + 150 − 37.97
+    ],
+)
+def test_the_credit_comes_off_what_the_wallet_let_it_pay(
+    covers_shipping, include_shipping, expected_base
+):
+    credit_on_shipping = credit_on_shipping_share(D(200), D(640), D(150)) if covers_shipping else 0
+    assert credit_on_shipping in (0, D("37.97"))
+    plan = PlanRules(levels=1, rates=(D(10),), include_shipping=include_shipping)
+    [line] = order_line_inputs(
+        [(1, D(640), D(0), None, None)],
+        shipping_fee=D(150),
+        credit_used=D(200),
+        credit_on_shipping=D(credit_on_shipping),
+    )
+    assert line_base(line, plan) == expected_base
+
+
+@given(
+    goods=st.lists(cents(0, 10**6), min_size=1, max_size=5),
+    shipping_fee=cents(0, 50000),
+    data=st.data(),
+)
+def test_allocation_property_credit_parts_add_up_and_stay_within_what_they_paid(
+    goods, shipping_fee, data
+):
+    credit_used = data.draw(cents(0, int((sum(goods) + shipping_fee) * 100)))
+    on_shipping = data.draw(cents(0, int(min(credit_used, shipping_fee) * 100)))
+    rows = [(i, g, D(0), None, None) for i, g in enumerate(goods, start=1)]
+    inputs = order_line_inputs(
+        rows, shipping_fee=shipping_fee, credit_used=credit_used, credit_on_shipping=on_shipping
+    )
+    assert sum(i.shipping_credit for i in inputs) == on_shipping
+    assert sum(i.credit for i in inputs) == credit_used - on_shipping
+    assert all(i.shipping_credit <= i.shipping for i in inputs)

@@ -1,6 +1,8 @@
 """Staff plan pages with preview, an order's commissions page, and "我的獎金"."""
 
+import re
 from decimal import Decimal
+from html.parser import HTMLParser
 
 import pytest
 from django.urls import reverse
@@ -248,3 +250,78 @@ def test_admin_pages_render(client):
     assert response.status_code == 302 and response["Location"] == reverse(
         "commissions:plan_create"
     )
+
+
+class _Controls(HTMLParser):
+    """Form controls of a page and the labels that name them."""
+
+    SILENT = {"hidden", "submit", "button", "reset"}
+
+    def __init__(self):
+        super().__init__()
+        self.controls: list[dict] = []
+        self.label_for: set[str] = set()
+        self.open_labels = 0
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "label":
+            self.open_labels += 1
+            if attrs.get("for"):
+                self.label_for.add(attrs["for"])
+        elif tag in ("input", "select", "textarea") and attrs.get("type") not in self.SILENT:
+            self.controls.append({**attrs, "_in_label": self.open_labels > 0})
+
+    def handle_endtag(self, tag):
+        if tag == "label":
+            self.open_labels -= 1
+
+    def unnamed(self) -> list[str]:
+        return [
+            c.get("name", "?")
+            for c in self.controls
+            if not (c["_in_label"] or c.get("aria-label") or c.get("id") in self.label_for)
+        ]
+
+
+def test_every_input_of_the_plan_editor_has_a_label(staff_client):
+    plan = make_plan("dealers", rates=[10, 5, 3], guaranteed=[(1, 1)])
+    for url in (
+        reverse("commissions:plan_create"),
+        reverse("commissions:plan_edit", args=[plan.pk]),
+    ):
+        parser = _Controls()
+        parser.feed(staff_client.get(url).content.decode())
+        assert any(c.get("name") == "g_1_tree_level" for c in parser.controls)
+        assert parser.unnamed() == []
+
+
+def test_the_preview_numbers_levels_below_the_source_and_pays_the_higher_rate(staff_client):
+    page = staff_client.get(reverse("commissions:plan_create")).content.decode()
+    assert "第 0 層" not in page and "層 0" not in page and "源頭本人消費" in page
+    response = staff_client.post(
+        reverse("commissions:plan_preview"),
+        plan_post(
+            levels="3",
+            rate_3="3",
+            g_1_tree_level="1",
+            g_1_rate="1",
+            **{"preview-buyer_level": "1"},
+        ),
+        HTTP_HX_REQUEST="true",
+    )
+    html = response.content.decode()
+    assert "層1 會員（第 2 階層）消費" in html
+    assert "源頭（第 1 階層）" in html and "NT$100" in html
+    assert "只發一次，取較高的比例" in html
+    assert "第 0 層" not in html and "層 0" not in html
+
+
+def test_the_create_button_says_its_name_once(staff_client):
+    seed_plan()
+    update_settings(automatic=False, hold_days=7)
+    _source, _l1, buyer = make_chain(3)
+    order = complete(place(buyer))
+    html = staff_client.get(reverse("commissions:order_commissions", args=[order.pk])).content
+    buttons = re.findall(r"<button[^>]*>(.*?)</button>", html.decode(), re.S)
+    assert [re.sub(r"<[^>]+>|\s", "", b) for b in buttons if "推薦獎金" in b] == ["新增推薦獎金"]

@@ -7,13 +7,15 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils import timezone
 
 from fenrun.accounts.tests.factories import UserFactory
-from fenrun.commissions import services
+from fenrun.commissions import selectors, services
 from fenrun.commissions.events import CommissionReleased, CommissionReversed
 from fenrun.commissions.models import Commission, CommissionSettings, OrderSettlement
 from fenrun.core import events
+from fenrun.orders.models import Order
 from fenrun.orders.services import change_status
 from fenrun.orders.status import OrderStatus
 
@@ -265,3 +267,35 @@ def test_shipping_is_left_out_of_the_base_by_default():
 def test_settings_singleton():
     settings_obj = CommissionSettings.load()
     assert settings_obj.automatic is True and settings_obj.hold_days == 7
+
+
+def test_a_guaranteed_source_inside_the_window_is_paid_the_higher_rate():
+    make_plan("dealers", rates=[10, 5, 3], guaranteed=[(1, 1)])
+    source, referral = make_chain(2)
+    order = complete(place(referral, price=D(1000)))
+    assert amounts(order) == {source.pk: D(100)}  # 10 %, not the guaranteed 1 %
+    commission = Commission.objects.get(order=order)
+    assert commission.rule == "guaranteed" and commission.rate == D(10)
+
+
+@pytest.mark.parametrize(
+    ("credit_on_shipping", "base"),
+    [
+        (None, D(440)),  # the order records no shipping share: the credit paid goods only
+        (D(0), D(440)),  # 「購物金可折抵運費」 off
+        (D("37.97"), D("477.97")),  # on: 200 × 150 ÷ 790 paid shipping
+    ],
+)
+def test_the_base_takes_the_credit_off_what_it_paid_for(credit_on_shipping, base):
+    make_plan("ten", rates=[10])
+    source, buyer = make_chain(2)
+    order = complete(place(buyer, price=D(640), shipping_fee=D(150)))
+    Order.objects.filter(pk=order.pk).update(
+        credit_used=D(200), grand_total=F("grand_total") - D(200)
+    )
+    order.refresh_from_db()
+    if credit_on_shipping is not None:
+        order.credit_on_shipping = credit_on_shipping
+    result = selectors.calculate_order(order).result
+    assert [line.base for line in result.lines] == [base]
+    assert selectors.credit_on_shipping(order) == (credit_on_shipping or 0)
