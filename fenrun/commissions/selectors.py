@@ -202,7 +202,7 @@ def credit_on_shipping(order: Order) -> Decimal:
     """The part of the order's shopping credit that paid shipping (the rest paid goods), as the
     wallet's setting allowed when the order was placed; the commission base takes the credit
     off what it paid for."""
-    return getattr(order, "credit_on_shipping", Decimal(0))
+    return order.credit_on_shipping
 
 
 def calculate_orders(orders) -> dict[int, OrderCalculation]:
