@@ -376,3 +376,17 @@ def test_rule_periods():
         date(2025, 2, 1), date(2025, 2, 28)
     )
     assert services.rule_period(TagRule(period_days=7), on=on) == DateRange(date(2025, 3, 9), on)
+
+
+def test_campaign_list_shows_the_end_date_not_only_its_time(staff_client):
+    tz = timezone.get_current_timezone()
+    Campaign.objects.create(
+        slug="year-end",
+        title="年終特賣",
+        kind=Campaign.Kind.PROMOTION,
+        starts_at=timezone.make_aware(timezone.datetime(2026, 10, 23, 4, 12), tz),
+        ends_at=timezone.make_aware(timezone.datetime(2026, 12, 12, 4, 12), tz),
+    )
+    html = staff_client.get("/staff/analytics/campaigns/").content.decode()
+    assert "2026-10-23 04:12" in html and "2026-12-12 04:12" in html
+    assert "04:12 – 04:12" not in html
