@@ -207,8 +207,11 @@ class FunnelOut(Schema):
     revenue: Decimal
     signup_clicks: int = Field(description="clicks that led to at least one sign-up")
     order_clicks: int = Field(description="clicks that led to at least one sale")
-    signup_rate: Decimal | None
-    order_rate: Decimal | None
+    signup_rate: Decimal | None = Field(description="signups ÷ clicks × 100, one decimal")
+    order_rate: Decimal | None = Field(
+        description="orders ÷ clicks × 100, one decimal; may pass 100 when clicks bring "
+        "several orders"
+    )
     revenue_per_click: Decimal | None
 
 
