@@ -28,6 +28,7 @@ def test_member_sees_their_own_data_unmasked_and_no_upline(member_client, org):
     assert body["node"]["name"] == "王小明"
     assert body["node"]["email"] == org.member.email
     assert body["node"]["sponsor_id"] is None
+    assert (body["node"]["level"], body["node"]["tree_level"]) == (0, None)
     assert body["uplines"] == []
     children = member_client.get(f"{API}/members/{org.member.pk}/children").json()
     assert [c["name"] for c in children["children"]] == ["李○華", "張○玲"]
@@ -84,7 +85,12 @@ def test_anonymous_api_is_401(client, org):
 def test_staff_see_anyone_with_personal_data(staff_client, org):
     node = staff_client.get(f"{API}/members/{org.grandkid.pk}/node").json()["node"]
     assert node["name"] == "吳孫子" and node["phone"] == org.grandkid.phone
-    assert node["level"] == 5
+    # 層 as on the member's chart: counted from the top (the source is 0), 1 = direct referral.
+    assert (node["level"], node["tree_level"]) == (4, 5)
+    source = staff_client.get(f"{API}/members/{org.source.pk}/node").json()["node"]
+    assert (source["level"], source["tree_level"]) == (0, 1)
+    hits = staff_client.get(f"{API}/search", {"q": "吳孫子"}).json()
+    assert [h["level"] for h in hits] == [4]
     sources = staff_client.get(f"{API}/sources").json()
     assert {c["id"] for c in sources["children"]} >= {org.source.pk, org.stranger.pk}
 
