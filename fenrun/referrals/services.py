@@ -311,7 +311,7 @@ def reassign_sponsor(
 
 
 BOT_PATTERN = re.compile(
-    r"facebookexternalhit|facebot|facebookcatalog|meta-externalagent|line-poker|linespider|"
+    r"facebookexternalhit|facebot|facebookcatalog|meta-externalagent|line-poker|linespider|line-crawler|"
     r"twitterbot|googlebot|adsbot-google|google-inspectiontool|googleother|mediapartners-google|"
     r"bingbot|bingpreview|slackbot|slack-imgproxy|discordbot|whatsapp|telegrambot|linkedinbot|"
     r"pinterest|applebot|yandex|baiduspider|duckduckbot|petalbot|embedly|skypeuripreview|"
