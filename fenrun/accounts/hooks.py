@@ -5,6 +5,10 @@ registration's transaction, right after the user is created (``referral_code`` i
 visitor typed, possibly ""). It may raise django.core.exceptions.ValidationError to refuse the
 registration: the user is not created and the message is shown on the referral code field.
 
+A sponsor preview is called as ``preview(request)`` when the registration page is shown: it
+returns the sentence naming who will sponsor the visitor (their share link's owner, masked), or
+"" when nobody would. The first non-empty answer is shown.
+
 A login hook is called as ``hook(previous_session_key, user)`` right after a member logs in
 (or registers): the session key is the one the visitor had as a guest, before login rotated it.
 """
@@ -13,6 +17,7 @@ from collections.abc import Callable
 
 REGISTRATION_HOOKS: list[Callable] = []
 LOGIN_HOOKS: list[Callable] = []
+SPONSOR_PREVIEWS: list[Callable] = []
 
 
 def after_registration(request, user, referral_code: str) -> None:
@@ -23,3 +28,10 @@ def after_registration(request, user, referral_code: str) -> None:
 def after_login(previous_session_key: str | None, user) -> None:
     for hook in LOGIN_HOOKS:
         hook(previous_session_key, user)
+
+
+def sponsor_preview(request) -> str:
+    for preview in SPONSOR_PREVIEWS:
+        if text := preview(request):
+            return text
+    return ""

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_http_methods
 
 from fenrun.accounts import limits
 from fenrun.accounts.forms import LoginForm, RegistrationForm
-from fenrun.accounts.hooks import after_login, after_registration
+from fenrun.accounts.hooks import after_login, after_registration, sponsor_preview
 from fenrun.core.redirects import safe_next
 
 
@@ -46,7 +46,11 @@ def register(request):
                 _("Welcome, %(name)s! Your account is ready.") % {"name": user.display_name},
             )
             return redirect(safe_next(request, reverse("storefront:home")))
-    return render(request, "accounts/register.html", {"form": form, "next": safe_next(request, "")})
+    return render(
+        request,
+        "accounts/register.html",
+        {"form": form, "next": safe_next(request, ""), "sponsor_note": sponsor_preview(request)},
+    )
 
 
 class ShopLoginView(LoginView):

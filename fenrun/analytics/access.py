@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from fenrun.core.errors import DomainError, NotFoundError
 from fenrun.core.permissions import Capability, has
-from fenrun.core.privacy import mask_email, mask_phone
+from fenrun.core.privacy import mask_email, mask_name, mask_phone
 from fenrun.referrals.models import ReferralNode
 from fenrun.referrals.tree import is_below
 
@@ -113,20 +113,6 @@ def resolve_member(viewer: Viewer, raw_id) -> tuple[object, ReferralNode | None]
     if not viewer.can_see(node, member_id):
         raise OutsideDownline(member_id)
     return member, node
-
-
-def mask_name(name: str) -> str:
-    """王小明 → 王*明, 王明 → 王*, Alice → A***e: enough to recognise, not to identify."""
-    name = (name or "").strip()
-    if not name:
-        return "＊"
-    if " " in name and not any("\u4e00" <= ch <= "\u9fff" for ch in name):
-        return " ".join(mask_name(part) for part in name.split())
-    if len(name) == 1:
-        return "*"
-    if len(name) == 2:
-        return name[0] + "*"
-    return name[0] + "*" * (len(name) - 2) + name[-1]
 
 
 def display_name(viewer: Viewer, user_id: int, name: str, email: str = "") -> str:

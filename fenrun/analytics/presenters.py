@@ -12,12 +12,19 @@ def _money(value) -> str:
     return f"{value:.2f}"
 
 
+def chart_level(depth: int | None) -> int | None:
+    """The staff chart's 層 of a member on absolute tree level ``depth`` (a source is 0)."""
+    return depth - 1 if depth is not None else None
+
+
 def node_payload(fig: NodeFigures, viewer: Viewer) -> dict:
-    """A chart node. ``level`` counts from the viewer for members (1 = direct referral) and is
-    the absolute tree level for staff. Phone and e-mail only for staff (masked without the
-    contact-data capability) and the member themselves."""
+    """A chart node. ``level`` is the glossary's 層 on both charts: the distance from the top of
+    the chart, 1 = a direct referral. The top is the member for their own chart (0 = you) and
+    the source for the staff's (0 = a source, one less than the absolute tree level
+    ``ReferralNode.depth``). Phone and e-mail only for staff (masked without the contact-data
+    capability) and the member themselves."""
     if viewer.is_staff:
-        level = fig.depth
+        level = chart_level(fig.depth)
     elif fig.depth is not None and viewer.node is not None:
         level = fig.depth - viewer.node.depth
     else:
@@ -28,6 +35,7 @@ def node_payload(fig: NodeFigures, viewer: Viewer) -> dict:
         "name": display_name(viewer, fig.user_id, fig.name, fig.email),
         "joined": fig.joined.date().isoformat() if fig.joined else None,
         "level": level,
+        "tree_level": fig.depth if viewer.is_staff else None,
         "sponsor_id": fig.sponsor_id
         if fig.sponsor_id is not None and (viewer.is_staff or level >= 1)
         else None,
@@ -64,7 +72,7 @@ def shown_all(viewer: Viewer, rows) -> list:
 
 def search_hit(viewer: Viewer, hit: SearchHit) -> dict:
     if viewer.is_staff:
-        level = hit.depth
+        level = chart_level(hit.depth)
     else:
         level = hit.depth - viewer.node.depth if hit.depth and viewer.node else None
     return {

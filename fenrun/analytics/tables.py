@@ -110,8 +110,8 @@ def _funnel_header() -> list[str]:
         _("Sign-ups"),
         _("Orders"),
         _("Revenue"),
-        _("Sign-up rate (%)"),
-        _("Order rate (%)"),
+        _("Sign-ups ÷ clicks (%)"),
+        _("Orders ÷ clicks (%)"),
         _("Revenue per click"),
     ]
 

@@ -145,7 +145,11 @@ def _chart_context(request, viewer, member, period) -> dict:
             "levelsUrl": levels_url,
             "downlineUrl": downline_url,
             "chartUrl": request.path + "?member={id}",
-            "labels": chart_labels(),
+            "labels": {
+                **chart_labels(),
+                # Level 0 is the top of the chart: a source for staff, the member on their own.
+                "levelZero": _("0 (a source)") if viewer.is_staff else _("0 (you)"),
+            },
         },
     }
 

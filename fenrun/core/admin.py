@@ -2,13 +2,14 @@
 
 from django import forms
 from django.contrib import admin
+from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.translation import gettext
 from unfold.admin import ModelAdmin
 
 from fenrun.core.auth import new_key, validate_integrator_name
-from fenrun.core.models import IntegratorToken
+from fenrun.core.models import IntegratorToken, ShareSettings
 from fenrun.core.permissions import Capability, CapabilityAdminMixin
 
 
@@ -68,4 +69,26 @@ class IntegratorTokenAdmin(CapabilityAdminMixin, ModelAdmin):
                     "admin:core_integratortoken_changelist", current_app=self.admin_site.name
                 ),
             },
+        )
+
+
+@admin.register(ShareSettings)
+class ShareSettingsAdmin(CapabilityAdminMixin, ModelAdmin):
+    """One row: the list opens it directly (created on first visit); nobody deletes it."""
+
+    capabilities = {
+        "view": Capability.MANAGE_CATALOGUE,
+        "add": Capability.MANAGE_CATALOGUE,
+        "change": Capability.MANAGE_CATALOGUE,
+    }
+    fields = ("cover_image", "description")
+
+    def changelist_view(self, request, extra_context=None):
+        if not self.has_view_or_change_permission(request):
+            return super().changelist_view(request, extra_context)
+        obj, _created = ShareSettings.objects.get_or_create(pk=ShareSettings.SINGLETON_PK)
+        return redirect(
+            reverse(
+                "admin:core_sharesettings_change", args=[obj.pk], current_app=self.admin_site.name
+            )
         )

@@ -36,3 +36,43 @@ class IntegratorToken(models.Model):
 
     def __str__(self):
         return f"{self.name} ({self.prefix}…)"
+
+
+class ShareSettings(models.Model):
+    """The shop's share card: the cover shown when a link to the shop is pasted in LINE or
+    Facebook (``fenrun.core.sharing``). One row; without a cover a picture with the shop's
+    name is generated. In core because the shop pages, the share links and the back office
+    all read it and none of those apps sits below the others."""
+
+    SINGLETON_PK = 1
+
+    cover_image = models.ImageField(
+        _("cover image"),
+        upload_to="share/",
+        blank=True,
+        help_text=_(
+            "Shown when a link to the shop or to a product without photos is shared. "
+            "Best at 1200 × 630 pixels. Empty: a picture with the shop's name."
+        ),
+    )
+    description = models.CharField(
+        _("share description"),
+        max_length=200,
+        blank=True,
+        help_text=_("The line under the shop's name in a shared link's preview."),
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("share card")
+        verbose_name_plural = _("share card")
+
+    def __str__(self):
+        return str(self._meta.verbose_name)
+
+    def save(self, *args, **kwargs):
+        from fenrun.core.sharing import forget_shop_card
+
+        self.pk = self.SINGLETON_PK
+        super().save(*args, **kwargs)
+        forget_shop_card()

@@ -7,6 +7,7 @@ from django.db import connection
 from django.db.models import Count, Q
 from django.urls import NoReverseMatch, reverse
 
+from fenrun.core import privacy
 from fenrun.referrals.models import (
     Campaign,
     Click,
@@ -249,9 +250,9 @@ def direct_referrals(user_id: int):
 
 
 def mask_name(user) -> str:
-    """A downline member as their upline sees them: the first character, the rest hidden."""
-    name = (user.name or user.email.split("@")[0]).strip()
-    return name[:1] + "○" * min(max(len(name) - 1, 1), 3)
+    """A member as another member sees them (their upline, or a visitor on the registration
+    page): the shop's one masking style, on the name or, without one, the e-mail's local part."""
+    return privacy.mask_name(user.name or user.email.split("@")[0])
 
 
 def recent_referrals(user_id: int, limit: int = 10) -> list[dict]:

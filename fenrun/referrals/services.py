@@ -22,6 +22,7 @@ from fenrun.core.errors import DomainError
 from fenrun.core.permissions import Capability, has
 from fenrun.core.validators import normalize_tw_mobile
 from fenrun.referrals import codes as code_rules
+from fenrun.referrals import selectors
 from fenrun.referrals.events import SubtreeMoved
 from fenrun.referrals.models import (
     Campaign,
@@ -310,7 +311,7 @@ def reassign_sponsor(
 
 
 BOT_PATTERN = re.compile(
-    r"facebookexternalhit|facebot|facebookcatalog|meta-externalagent|line-poker|linespider|"
+    r"facebookexternalhit|facebot|facebookcatalog|meta-externalagent|line-poker|linespider|line-crawler|"
     r"twitterbot|googlebot|adsbot-google|google-inspectiontool|googleother|mediapartners-google|"
     r"bingbot|bingpreview|slackbot|slack-imgproxy|discordbot|whatsapp|telegrambot|linkedinbot|"
     r"pinterest|applebot|yandex|baiduspider|duckduckbot|petalbot|embedly|skypeuripreview|"
@@ -440,6 +441,27 @@ def _resolve_attribution(attribution) -> tuple[ReferralCode | None, Campaign | N
     if isinstance(click_id, int):
         click = Click.objects.filter(pk=click_id, code=ref).first()
     return ref, campaign, click
+
+
+def sponsor_preview(request) -> str:
+    """Registration page: 「由 王○明 推薦」 for the member the visitor will be bound to.
+
+    A code in the page's address (``?ref=`` / ``?code=``, which the form carries as the typed
+    code) comes first, then the share-link cookie, as at binding. Nothing for an unknown code
+    or an inactive member; the name is masked as anywhere a member sees another.
+    """
+    typed = request.GET.get("ref") or request.GET.get("code") or ""
+    ref = None
+    if typed.strip():
+        code = code_rules.normalize(typed[:40])
+        ref = (
+            ReferralCode.objects.select_related("user").filter(code=code).first() if code else None
+        )
+    else:
+        ref, _campaign, _click = _resolve_attribution(getattr(request, "attribution", None))
+    if ref is None or not ref.user.is_active:
+        return ""
+    return _("Referred by %(name)s") % {"name": selectors.mask_name(ref.user)}
 
 
 def attribute_order(order_id: int, attribution) -> OrderAttribution:

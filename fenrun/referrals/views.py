@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from fenrun.catalog.models import Product
+from fenrun.core import sharing
 from fenrun.core.errors import add_to_form
 from fenrun.core.permissions import Capability, has_any
 from fenrun.referrals import selectors, services
@@ -54,15 +55,10 @@ def _landing_page_for_crawler(request, target: str, product):
     except (Http404, Resolver404):
         pass
     # The shop's pages are not mounted (or answered otherwise): a minimal page with the tags.
-    image = product.main_image if product else None
     return render(
         request,
         "referrals/preview.html",
-        {
-            "product": product,
-            "target_url": request.build_absolute_uri(target),
-            "image_url": request.build_absolute_uri(image.image.url) if image else "",
-        },
+        {"product": product, "target_url": sharing.site_url(target)},
     )
 
 

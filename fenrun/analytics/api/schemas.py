@@ -50,8 +50,13 @@ class NodeOut(Schema):
     name: str
     joined: date | None
     level: int | None = Field(
-        description="Staff: the absolute tree level (sources are 1). Members: levels below "
-        "themselves (1 = direct referral, 0 = themselves)."
+        description="層, counted from the top of the chart (1 = direct referral). Staff: levels "
+        "below the member's source (0 = a source). Members: levels below themselves "
+        "(0 = themselves)."
+    )
+    tree_level: int | None = Field(
+        None,
+        description="Staff only: the absolute tree level of guaranteed levels (sources are 1).",
     )
     sponsor_id: int | None
     direct_referrals: int
@@ -207,8 +212,11 @@ class FunnelOut(Schema):
     revenue: Decimal
     signup_clicks: int = Field(description="clicks that led to at least one sign-up")
     order_clicks: int = Field(description="clicks that led to at least one sale")
-    signup_rate: Decimal | None
-    order_rate: Decimal | None
+    signup_rate: Decimal | None = Field(description="signups ÷ clicks × 100, one decimal")
+    order_rate: Decimal | None = Field(
+        description="orders ÷ clicks × 100, one decimal; may pass 100 when clicks bring "
+        "several orders"
+    )
     revenue_per_click: Decimal | None
 
 

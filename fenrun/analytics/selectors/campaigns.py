@@ -23,11 +23,12 @@ from fenrun.referrals.models import Campaign, Click, OrderAttribution, ReferralN
 
 @dataclass
 class FunnelRow:
-    """Clicks and what followed. ``signups`` and ``orders`` count everything credited to the
-    row; the rates are the share of its clicks that led to at least one sign-up
-    (``signup_clicks``) or one sale (``order_clicks``). A visitor who clicks once and orders
-    twice, or an order credited without a recorded click, adds orders but no converted click,
-    so a rate never passes 100%."""
+    """Clicks and what followed, per row of a report. ``signups`` and ``orders`` count
+    everything credited to the row. The rates divide those shown counts by the row's clicks
+    (sign-ups ÷ clicks, orders ÷ clicks), so a reader can check them against the table; a
+    click that brings several orders, or orders credited without a recorded click, can take
+    the order rate past 100%. ``signup_clicks`` and ``order_clicks`` (clicks that led to at
+    least one sign-up or sale) are extra figures for the API, not part of the rates."""
 
     clicks: int = 0
     signups: int = 0
@@ -48,11 +49,11 @@ class FunnelRow:
 
     @property
     def signup_rate(self) -> Decimal | None:
-        return _rate(self.signup_clicks, self.clicks)
+        return _rate(self.signups, self.clicks)
 
     @property
     def order_rate(self) -> Decimal | None:
-        return _rate(self.order_clicks, self.clicks)
+        return _rate(self.orders, self.clicks)
 
     @property
     def revenue_per_click(self) -> Decimal | None:

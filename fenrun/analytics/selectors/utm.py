@@ -27,7 +27,7 @@ class UtmRow(FunnelRow):
 @olap
 def utm_report(period: DateRange, by: str = "all") -> tuple[list[UtmRow], UtmRow]:
     """Clicks in the period by UTM tags, and the sign-ups and orders those clicks led to (at any
-    time since: the clicks are the cohort, so rates never exceed 100%)."""
+    time since: the clicks are the cohort). Rates are the shown counts ÷ clicks (``FunnelRow``)."""
     fields = UTM_DIMENSIONS[by]
     clicks = Click.objects.filter(created_at__gte=period.start_at, created_at__lt=period.end_before)
     rows: dict[tuple, UtmRow] = {}

@@ -5,32 +5,16 @@ import io
 import pytest
 from openpyxl import load_workbook
 
-from fenrun.analytics.access import mask_name
 from fenrun.analytics.tests.conftest import staff_in
 from fenrun.core.privacy import mask_email, mask_phone
 
 API = "/api/v1/analytics"
 
 
-@pytest.mark.parametrize(
-    "name, masked",
-    [
-        ("王小明", "王*明"),
-        ("王明", "王*"),
-        ("歐陽小明", "歐**明"),
-        ("A", "*"),
-        ("Alice Chen", "A***e C**n"),
-        ("", "＊"),
-    ],
-)
-def test_mask_name(name, masked):
-    assert mask_name(name) == masked
-
-
 def test_member_reads_their_downline_with_other_names_masked(member_client, org):
     body = member_client.get(f"{API}/members/{org.kid1.pk}/node").json()
     node = body["node"]
-    assert node["name"] == "李*華"
+    assert node["name"] == "李○華"
     assert node["email"] is None and node["phone"] is None
     assert node["level"] == 1
     assert node["direct_referrals"] == 1 and node["downline"] == 1
@@ -44,9 +28,10 @@ def test_member_sees_their_own_data_unmasked_and_no_upline(member_client, org):
     assert body["node"]["name"] == "王小明"
     assert body["node"]["email"] == org.member.email
     assert body["node"]["sponsor_id"] is None
+    assert (body["node"]["level"], body["node"]["tree_level"]) == (0, None)
     assert body["uplines"] == []
     children = member_client.get(f"{API}/members/{org.member.pk}/children").json()
-    assert [c["name"] for c in children["children"]] == ["李*華", "張*玲"]
+    assert [c["name"] for c in children["children"]] == ["李○華", "張○玲"]
     assert all(c["phone"] is None and c["email"] is None for c in children["children"])
 
 
@@ -72,7 +57,7 @@ def test_member_search_stays_inside_the_downline(member_client, org):
     assert member_client.get(f"{API}/search", {"q": "黃路人"}).json() == []
     assert member_client.get(f"{API}/search", {"q": "林源頭"}).json() == []
     hits = member_client.get(f"{API}/search", {"q": "吳孫子"}).json()
-    assert [(h["id"], h["name"], h["level"]) for h in hits] == [(org.grandkid.pk, "吳*子", 2)]
+    assert [(h["id"], h["name"], h["level"]) for h in hits] == [(org.grandkid.pk, "吳○子", 2)]
     # Phone numbers are not searchable by members: a hit would confirm whose number it is.
     assert member_client.get(f"{API}/search", {"q": org.grandkid.phone}).json() == []
 
@@ -100,7 +85,12 @@ def test_anonymous_api_is_401(client, org):
 def test_staff_see_anyone_with_personal_data(staff_client, org):
     node = staff_client.get(f"{API}/members/{org.grandkid.pk}/node").json()["node"]
     assert node["name"] == "吳孫子" and node["phone"] == org.grandkid.phone
-    assert node["level"] == 5
+    # 層 as on the member's chart: counted from the top (the source is 0), 1 = direct referral.
+    assert (node["level"], node["tree_level"]) == (4, 5)
+    source = staff_client.get(f"{API}/members/{org.source.pk}/node").json()["node"]
+    assert (source["level"], source["tree_level"]) == (0, 1)
+    hits = staff_client.get(f"{API}/search", {"q": "吳孫子"}).json()
+    assert [h["level"] for h in hits] == [4]
     sources = staff_client.get(f"{API}/sources").json()
     assert {c["id"] for c in sources["children"]} >= {org.source.pk, org.stranger.pk}
 
@@ -125,13 +115,13 @@ def test_member_pages_refuse_outside_members(member_client, org, url):
 
 def test_member_downline_list_masks_and_hides_contacts(member_client, org):
     page = member_client.get("/member/downline/members/").content.decode()
-    assert "李*華" in page and "吳*子" in page
+    assert "李○華" in page and "吳○子" in page
     assert "李大華" not in page and org.kid1.phone not in page and org.kid1.email not in page
     csv = b"".join(
         member_client.get("/member/downline/members/", {"format": "csv"}).streaming_content
     )
     text = csv.decode("utf-8-sig")
-    assert "李*華" in text and "李大華" not in text and org.kid1.email not in text
+    assert "李○華" in text and "李大華" not in text and org.kid1.email not in text
 
 
 STAFF_PAGES = [

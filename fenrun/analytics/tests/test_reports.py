@@ -244,9 +244,19 @@ def test_campaign_report(staff_client, org, campaign_data):
     assert len(b"".join(series.streaming_content).decode("utf-8-sig").splitlines()) == 121
 
 
-def test_conversion_rates_count_clicks_not_orders(staff_client, org, campaign_data):
+@pytest.mark.parametrize(
+    "clicks, orders, rate",
+    [(2, 2, Decimal("100.0")), (1, 0, Decimal("0.0")), (249, 27, Decimal("10.8")), (0, 3, None)],
+)
+def test_a_rate_is_the_shown_orders_over_the_shown_clicks(clicks, orders, rate):
+    # The audit's rows: 2 clicks / 2 orders showed 0.0 %, 1 / 0 showed 100.0 %, 249 / 27 8.0 %.
+    row = selectors.FunnelRow(clicks=clicks, orders=orders, signups=orders, order_clicks=1)
+    assert row.order_rate == rate and row.signup_rate == rate
+
+
+def test_rates_on_pages_and_exports_follow_the_counts_they_show(staff_client, org, campaign_data):
     """A visitor who clicks once and orders twice, and an order credited to the campaign
-    without a recorded click, add orders but never push a rate past 100%."""
+    without a recorded click, both count among the orders the rate divides."""
     campaign, start = campaign_data
     ig_click = Click.objects.get(campaign=campaign, utm_source="ig")
     again = make_order(org.kid2, goods=Decimal("300"), placed_at=start + timedelta(minutes=9))
@@ -258,16 +268,33 @@ def test_conversion_rates_count_clicks_not_orders(staff_client, org, campaign_da
 
     report = selectors.campaign_report(campaign)
     (promoter,) = report.promoters
-    assert (promoter.clicks, promoter.orders, promoter.order_clicks) == (4, 3, 1)
-    assert promoter.order_rate == Decimal("25.0") and report.total.order_rate == Decimal("25.0")
-    assert promoter.revenue == Decimal("2000")
+    assert (promoter.clicks, promoter.signups, promoter.orders) == (4, 1, 3)
+    assert (promoter.signup_rate, promoter.order_rate) == (Decimal("25.0"), Decimal("75.0"))
+    assert report.total.order_rate == Decimal("75.0") and promoter.revenue == Decimal("2000")
+    api = staff_client.get(f"{API}/campaigns/{campaign.pk}").json()
+    assert api["total"]["orders"] == 3 and api["total"]["order_rate"] == "75.0"
+    page = staff_client.get(f"/staff/analytics/campaigns/{campaign.pk}/").content.decode()
+    assert "75.0%" in page and "訂單 ÷ 點擊" in page
+    export = staff_client.get(
+        f"/staff/analytics/campaigns/{campaign.pk}/", {"table": "promoters", "format": "xlsx"}
+    )
+    header, line = list(
+        load_workbook(io.BytesIO(b"".join(export.streaming_content))).active.iter_rows(
+            values_only=True
+        )
+    )[:2]
+    cells = dict(zip(header, line, strict=True))
+    assert (cells["點擊"], cells["註冊"], cells["訂單"]) == (4, 1, 3)
+    assert [float(cells[h]) for h in header if "÷" in h] == [25.0, 75.0]
+
     rows, total = selectors.utm_report(parse_range(preset="7d"), "source")
     ig = {r.utm_source: r for r in rows}["ig"]
-    assert (ig.clicks, ig.orders, ig.order_clicks, ig.order_rate) == (1, 2, 1, Decimal("100.0"))
-    assert total.order_rate == Decimal("25.0")
-    api = staff_client.get(f"{API}/campaigns/{campaign.pk}").json()
-    assert api["total"]["orders"] == 3 and api["total"]["order_clicks"] == 1
-    assert api["total"]["order_rate"] == "25.0"
+    assert (ig.clicks, ig.orders, ig.order_rate) == (1, 2, Decimal("200.0"))
+    assert (total.clicks, total.orders, total.order_rate) == (4, 2, Decimal("50.0"))
+    csv = staff_client.get("/staff/analytics/utm/", {"by": "source", "format": "csv"})
+    lines = b"".join(csv.streaming_content).decode("utf-8-sig").splitlines()
+    ig_line = next(line for line in lines if line.startswith("ig,"))
+    assert ig_line.split(",")[1:4] == ["1", "0", "2"] and "200.0" in ig_line.split(",")
 
 
 def test_utm_report(staff_client, campaign_data):
@@ -376,3 +403,17 @@ def test_rule_periods():
         date(2025, 2, 1), date(2025, 2, 28)
     )
     assert services.rule_period(TagRule(period_days=7), on=on) == DateRange(date(2025, 3, 9), on)
+
+
+def test_campaign_list_shows_the_end_date_not_only_its_time(staff_client):
+    tz = timezone.get_current_timezone()
+    Campaign.objects.create(
+        slug="year-end",
+        title="年終特賣",
+        kind=Campaign.Kind.PROMOTION,
+        starts_at=timezone.make_aware(timezone.datetime(2026, 10, 23, 4, 12), tz),
+        ends_at=timezone.make_aware(timezone.datetime(2026, 12, 12, 4, 12), tz),
+    )
+    html = staff_client.get("/staff/analytics/campaigns/").content.decode()
+    assert "2026-10-23 04:12" in html and "2026-12-12 04:12" in html
+    assert "04:12 – 04:12" not in html

@@ -155,6 +155,21 @@ def test_registration_through_a_link_binds_the_sponsor(client):
     assert selectors.link_stats(sponsor.pk)[None].signups == 1
 
 
+def test_registration_page_names_the_sponsor_masked(client):
+    sponsor = make_user(name="何美玲")
+    services.ensure_code(sponsor)
+    assert 'data-testid="sponsor-note"' not in client.get("/accounts/register/").content.decode()
+    client.get(f"/r/{code_of(sponsor)}", HTTP_USER_AGENT=BROWSER)
+    html = client.get("/accounts/register/").content.decode()
+    assert "由 何○玲 推薦" in html and "何美玲" not in html
+    typed = make_user(name="楊子廷")
+    services.ensure_code(typed)
+    html = client.get("/accounts/register/", {"code": code_of(typed)}).content.decode()
+    assert "由 楊○廷 推薦" in html
+    html = client.get("/accounts/register/", {"code": "nosuchcode"}).content.decode()
+    assert 'data-testid="sponsor-note"' not in html
+
+
 def test_later_click_on_another_link_changes_nothing(client):
     first, second = make_user(), make_user()
     services.ensure_code(first)

@@ -82,7 +82,7 @@ def test_visitor_follows_a_link_registers_and_becomes_a_referral(
     member_page = logged_in_page(browser_context, live_server, sponsor)
     member_page.goto(f"{live_server.url}/member/links/")
     referrals = member_page.locator("#my-referrals")
-    expect(referrals).to_contain_text("王○○")
+    expect(referrals).to_contain_text("王○明")
     expect(member_page.locator('[data-testid="total-signups"]')).to_have_text("1")
     expect(member_page.locator('[data-link="honey"] [data-stat="signups"]')).to_have_text("1")
 

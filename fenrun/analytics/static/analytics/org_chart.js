@@ -11,6 +11,12 @@
 
   var config = JSON.parse(document.getElementById("org-chart-config").textContent);
   var labels = config.labels || {};
+
+  // 層 as the glossary counts it on both charts: 1 = a direct referral of the chart's top.
+  function levelText(level) {
+    if (level === null || level === undefined) return "—";
+    return level === 0 && labels.levelZero ? labels.levelZero : String(level);
+  }
   var container = document.getElementById("org-chart");
   var detail = document.getElementById("node-detail");
   var statusLine = document.getElementById("chart-status");
@@ -312,7 +318,7 @@
     dl.className = "figures";
     var rows = [
       [labels.joined, f.joined || "—"],
-      [labels.level, f.level === null || f.level === undefined ? "—" : f.level],
+      [labels.level, levelText(f.level)],
       [labels.direct, f.direct_referrals],
       [labels.downline, f.downline],
       [labels.personal, f.has_sales === false ? "…" : money(f.personal_sales) + " (" + f.personal_orders + " " + labels.orders + ")"],
@@ -457,7 +463,7 @@
           li.appendChild(button);
           var small = document.createElement("span");
           small.className = "small muted";
-          small.textContent = " " + labels.level + " " + (hit.level === null ? "—" : hit.level) + " · " + hit.joined;
+          small.textContent = " " + labels.level + " " + levelText(hit.level) + " · " + hit.joined;
           li.appendChild(small);
           searchResults.appendChild(li);
         });
