@@ -171,6 +171,8 @@ class PlanForm(forms.Form):
             "approval it needs."
         ),
         required=False,
+        # The label is a whole sentence: Django's "：" after its full stop read 「核可。：」.
+        label_suffix="",
     )
     note = forms.CharField(label=gettext_lazy("Change note"), required=False, max_length=200)
 

@@ -325,3 +325,9 @@ def test_the_create_button_says_its_name_once(staff_client):
     html = staff_client.get(reverse("commissions:order_commissions", args=[order.pk])).content
     buttons = re.findall(r"<button[^>]*>(.*?)</button>", html.decode(), re.S)
     assert [re.sub(r"<[^>]+>|\s", "", b) for b in buttons if "推薦獎金" in b] == ["新增推薦獎金"]
+
+
+def test_the_legal_acknowledgement_is_one_sentence_without_a_colon(staff_client):
+    html = staff_client.get(reverse("commissions:plan_create")).content.decode()
+    assert "本商店已取得必要的核可。" in html
+    assert "核可。：" not in html and "核可。:" not in html

@@ -376,3 +376,17 @@ def test_staff_without_the_capability_get_403(client, member):
     assert response.status_code == 403
     withdrawal.refresh_from_db()
     assert withdrawal.status == Withdrawal.Status.PENDING
+
+
+@pytest.mark.parametrize("mode", ["automatic", "manual"])
+def test_the_conversion_card_does_not_contradict_the_mode(member_client, member, mode):
+    from fenrun.wallet.models import WalletSettings
+
+    settings = WalletSettings.load()
+    settings.conversion_mode = mode
+    settings.save()
+    html = member_client.get(reverse("wallet:my_account")).content.decode()
+    automatic = "目前為自動轉換" in html
+    assert automatic == (mode == "automatic")
+    # In automatic mode the card must not say that every request waits for staff.
+    assert ("每筆申請由管理者審核" in html) == (mode == "manual")
