@@ -17,6 +17,9 @@ ROUNDING_MODES = {
 }
 
 
+MAX_EXPONENT = 18
+
+
 def to_decimal(value) -> Decimal:
     """Parse user or API input into a Decimal; raise ValueError on anything else."""
     if isinstance(value, Decimal):
@@ -28,7 +31,11 @@ def to_decimal(value) -> Decimal:
             result = Decimal(str(value).strip().replace(",", ""))
         except (InvalidOperation, ValueError) as exc:
             raise ValueError("not an amount") from exc
-    if not result.is_finite():
+    # Beyond ±10^18 nothing is a price or a balance, and exponents such as 1e999999999 overflow
+    # the decimal context as soon as they are compared or rounded.
+    if not result.is_finite() or (
+        result and not -MAX_EXPONENT <= result.adjusted() <= MAX_EXPONENT
+    ):
         raise ValueError("not an amount")
     return result
 

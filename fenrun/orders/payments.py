@@ -18,6 +18,7 @@ from django.db import transaction
 from django.urls import reverse
 
 from fenrun.core.errors import DomainError
+from fenrun.core.money import to_decimal
 from fenrun.orders.models import Order, Payment
 from fenrun.orders.status import OrderStatus
 
@@ -65,9 +66,9 @@ class TestGateway:
             return CallbackResult(
                 reference=str(payload["reference"]),
                 succeeded=payload["result"] == "success",
-                amount=Decimal(str(payload["amount"])),
+                amount=to_decimal(payload["amount"]),
             )
-        except (KeyError, ArithmeticError) as exc:
+        except (KeyError, ValueError, ArithmeticError) as exc:
             raise CallbackError("malformed payload") from exc
 
 

@@ -38,3 +38,14 @@ def test_to_decimal_refuses_non_amounts(raw):
 
 def test_to_decimal_accepts_thousands_separators():
     assert to_decimal("1,234.5") == Decimal("1234.5")
+
+
+@pytest.mark.parametrize("raw", ["1e999999999", "-1e999999999", "1e-999999999", "1e19", "sNaN"])
+def test_absurd_magnitudes_are_not_amounts(raw):
+    with pytest.raises(ValueError):
+        to_decimal(raw)
+
+
+def test_large_but_real_amounts_still_parse():
+    assert to_decimal("999999999999999999") == Decimal("999999999999999999")
+    assert to_decimal("0.01") == Decimal("0.01")

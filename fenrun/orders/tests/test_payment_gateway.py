@@ -77,3 +77,16 @@ def test_failed_payment_leaves_the_order_pending():
     order.refresh_from_db()
     assert order.status == OrderStatus.PENDING
     assert Payment.objects.get(pk=payment.pk).status == Payment.Status.FAILED
+
+
+@pytest.mark.parametrize("amount", ["sNaN", "NaN", "Infinity", "1e999999999", "abc"])
+def test_a_signed_callback_with_a_non_amount_is_refused_not_a_crash(amount):
+    gateway = TestGateway(secret="s3cret")
+    order = _gateway_order()
+    payment = gateway.start(order)
+    payload = dict(_payload(payment), amount=amount)
+    with pytest.raises(CallbackError):
+        record_callback(gateway, payload, gateway.sign(payload))
+    assert Payment.objects.get(pk=payment.pk).status == Payment.Status.STARTED
+    order.refresh_from_db()
+    assert order.status == OrderStatus.PENDING

@@ -87,7 +87,9 @@ def test_failed_request_can_be_retried_with_the_same_key(member_client, member):
     assert post(member_client, "/me/conversions", {"coins": 200}, key="retry").status_code == 201
 
 
-@pytest.mark.parametrize("coins", [0, -1, "1.5", 10.5, "abc", None, 10**12, 600])
+@pytest.mark.parametrize(
+    "coins", [0, -1, "1.5", 10.5, "abc", None, 10**12, 600, "1e999999999", "-1e999999999", "sNaN"]
+)
 def test_bad_conversion_input_is_4xx_and_writes_nothing(member_client, member, coins):
     earn(member, 500)
     before = Transaction.objects.count()
@@ -286,3 +288,12 @@ def test_staff_need_the_wallet_capability_for_each_action(client, member):
     assert pay.status_code == 403  # deciding is not paying out
     conversion.refresh_from_db()
     assert conversion.status == Conversion.Status.PENDING
+
+
+@pytest.mark.parametrize("amount", ["1e999999999", "1e-999999999", "NaN"])
+def test_a_withdrawal_of_an_absurd_amount_is_422_not_a_crash(member_client, member, amount):
+    earn(member, 1000)
+    before = Transaction.objects.count()
+    response = post(member_client, "/me/withdrawals", {"amount": amount, **BANK})
+    assert response.status_code == 422
+    assert Transaction.objects.count() == before

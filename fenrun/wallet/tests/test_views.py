@@ -104,7 +104,7 @@ def test_conversion_form_and_double_submit(member_client, member):
     assert Conversion.objects.get().coins == 200
 
 
-@pytest.mark.parametrize("coins", ["0", "-3", "1.5", "abc", "9999"])
+@pytest.mark.parametrize("coins", ["0", "-3", "1.5", "abc", "9999", "1e999999999", "sNaN"])
 def test_conversion_form_errors_write_nothing(member_client, member, coins):
     earn(member, 500)
     before = Transaction.objects.count()
