@@ -8,6 +8,7 @@ from ninja import Query, Router, Schema
 
 from fenrun.catalog import selectors
 from fenrun.core.api_errors import ApiError, ErrorOut
+from fenrun.core.paging import limit_param, offset_param
 from fenrun.core.permissions import public
 
 router = Router(tags=["catalogue"])
@@ -90,8 +91,8 @@ def list_products(
         None, description="A category slug; its sub-categories are included."
     ),
     q: str = Query("", max_length=100, description="Words to find in names and descriptions."),
-    limit: int = Query(20, ge=1, le=100),
-    offset: int = Query(0, ge=0),
+    limit: int = limit_param(),
+    offset: int = offset_param(),
 ):
     """Active products only. Amounts are decimal strings in NT$ (e.g. "680.00")."""
     chosen = None

@@ -25,12 +25,13 @@ from typing import Annotated
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.utils.translation import gettext as _
-from ninja import Field, Query, Router, Schema, Status
+from ninja import Field, Router, Schema, Status
 from pydantic import ConfigDict
 
 from fenrun.catalog.models import Product
 from fenrun.core.api_errors import ApiError, ErrorOut
 from fenrun.core.auth import is_integrator
+from fenrun.core.paging import limit_param, offset_param
 from fenrun.core.permissions import Capability, has, has_any, member_only, staff_only
 from fenrun.core.privacy import mask_email
 from fenrun.orders import selectors
@@ -351,8 +352,8 @@ def create_order(request, payload: OrderIn):
 def list_orders(
     request,
     status: OrderStatus | None = None,
-    limit: int = Query(20, ge=1, le=100),
-    offset: int = Query(0, ge=0),
+    limit: int = limit_param(),
+    offset: int = offset_param(),
 ):
     """A member's own orders, an integrator's own orders, or (staff) every order; newest first."""
     orders = _visible_orders(request)

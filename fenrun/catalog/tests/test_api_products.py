@@ -67,7 +67,17 @@ def test_limit_and_offset_paginate(client):
     assert sorted(seen) == [f"p{i}" for i in range(5)]
 
 
-@pytest.mark.parametrize("params", [{"limit": 0}, {"limit": 101}, {"offset": -1}, {"limit": "x"}])
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"limit": 0},
+        {"limit": 101},
+        {"offset": -1},
+        {"limit": "x"},
+        {"offset": 2**63},
+        {"offset": 10**7},
+    ],
+)
 def test_bad_pagination_is_422_with_field(client, params):
     response = client.get(URL, params)
     assert response.status_code == 422

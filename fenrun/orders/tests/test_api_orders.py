@@ -567,3 +567,10 @@ def test_integrator_names_cannot_pose_as_the_shop(name):
     with pytest.raises(CommandError):
         call_command("create_integrator_token", name, stdout=StringIO())
     assert not IntegratorToken.objects.exists()
+
+
+@pytest.mark.parametrize("offset", [2**63, 2**63 - 1, 10**7])
+def test_an_offset_past_any_list_is_422_not_a_crash(member_client, offset):
+    response = member_client.get(URL, {"offset": offset})
+    assert response.status_code == 422
+    assert "offset" in response.json()["errors"]

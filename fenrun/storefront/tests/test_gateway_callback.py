@@ -131,3 +131,12 @@ def test_the_test_gateway_can_be_switched_off(client, payment, settings):
     settings.FENRUN_TEST_GATEWAY_ENABLED = False
     assert post_json(client, body(payment)).status_code == 404
     assert client.get(reverse("orders:test_gateway", args=[payment.reference])).status_code == 404
+
+
+@pytest.mark.parametrize(
+    "raw", [b"[" * 50_000, b'{"payload": ' * 20_000, b'{"payload": "' + b"x" * 70_000 + b'"}']
+)
+def test_deeply_nested_or_huge_bodies_are_refused_not_a_crash(client, payment, raw):
+    response = client.post(CALLBACK, raw, content_type="application/json")
+    assert response.status_code == 400
+    assert Payment.objects.get(pk=payment.pk).status == Payment.Status.STARTED
