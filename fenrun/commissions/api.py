@@ -35,6 +35,8 @@ from fenrun.commissions.presentation import preview_rows
 from fenrun.core.api_errors import ApiError, ErrorOut
 from fenrun.core.auth import is_integrator
 from fenrun.core.errors import DomainError
+from fenrun.core.paging import MAX_OFFSET
+from fenrun.core.periods import EARLIEST, LATEST
 from fenrun.core.permissions import Capability, member_only, staff_only
 from fenrun.orders.models import Order
 
@@ -490,10 +492,14 @@ def create_order_commissions(request, order_id: int):
 
 class MineFilter(Schema):
     status: Literal["pending", "available", "reversed"] | None = None
-    date_from: date | None = Field(None, description="First day (local time), inclusive.")
-    date_to: date | None = Field(None, description="Last day (local time), inclusive.")
+    date_from: date | None = Field(
+        None, ge=EARLIEST, le=LATEST, description="First day (local time), inclusive."
+    )
+    date_to: date | None = Field(
+        None, ge=EARLIEST, le=LATEST, description="Last day (local time), inclusive."
+    )
     limit: int = Field(50, ge=1, le=500)
-    offset: int = Field(0, ge=0)
+    offset: int = Field(0, ge=0, le=MAX_OFFSET)
 
 
 class MineOut(Schema):

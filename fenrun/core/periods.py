@@ -10,6 +10,11 @@ from datetime import date, datetime, time, timedelta
 
 from django.utils import timezone
 
+# The days a filter may name. Dates outside are typing mistakes, and the extremes (0001-01-01,
+# 9999-12-31) overflow when turned into the shop's local midnights.
+EARLIEST = date(1900, 1, 1)
+LATEST = date(2999, 12, 31)
+
 
 def today() -> date:
     return timezone.localdate()

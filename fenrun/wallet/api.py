@@ -15,6 +15,8 @@ from pydantic import field_serializer
 
 from fenrun.accounts.contact import email_for
 from fenrun.core.api_errors import ErrorOut
+from fenrun.core.paging import MAX_OFFSET
+from fenrun.core.periods import EARLIEST, LATEST
 from fenrun.core.permissions import Capability, has, member_only, staff_only
 from fenrun.wallet import idempotency, selectors, services
 from fenrun.wallet.models import Conversion, Entry, Withdrawal
@@ -64,10 +66,10 @@ class EntryOut(Out):
 class HistoryFilter(Schema):
     type: str = Field("", description="bonus, conversion, checkout, withdrawal or adjustment")
     account: str = Field("", description="coins, credit or debt")
-    date_from: date | None = None
-    date_to: date | None = None
+    date_from: date | None = Field(None, ge=EARLIEST, le=LATEST)
+    date_to: date | None = Field(None, ge=EARLIEST, le=LATEST)
     limit: int = Field(50, ge=1, le=500)
-    offset: int = Field(0, ge=0)
+    offset: int = Field(0, ge=0, le=MAX_OFFSET)
 
 
 class HistoryOut(Out):
