@@ -17,7 +17,7 @@ ROUNDING_MODES = {
 }
 
 
-MAX_EXPONENT = 18
+MAX_EXPONENT = 100
 
 
 def to_decimal(value) -> Decimal:
@@ -31,8 +31,8 @@ def to_decimal(value) -> Decimal:
             result = Decimal(str(value).strip().replace(",", ""))
         except (InvalidOperation, ValueError) as exc:
             raise ValueError("not an amount") from exc
-    # Beyond ±10^18 nothing is a price or a balance, and exponents such as 1e999999999 overflow
-    # the decimal context as soon as they are compared or rounded.
+    # Exponents such as 1e999999999 overflow the decimal context as soon as they are compared or
+    # rounded. Within ±10^100 callers can still tell "too large" from "not a number".
     if not result.is_finite() or (
         result and not -MAX_EXPONENT <= result.adjusted() <= MAX_EXPONENT
     ):

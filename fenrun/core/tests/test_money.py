@@ -40,7 +40,7 @@ def test_to_decimal_accepts_thousands_separators():
     assert to_decimal("1,234.5") == Decimal("1234.5")
 
 
-@pytest.mark.parametrize("raw", ["1e999999999", "-1e999999999", "1e-999999999", "1e19", "sNaN"])
+@pytest.mark.parametrize("raw", ["1e999999999", "-1e999999999", "1e-999999999", "1e101", "sNaN"])
 def test_absurd_magnitudes_are_not_amounts(raw):
     with pytest.raises(ValueError):
         to_decimal(raw)
