@@ -2,31 +2,6 @@
 
 import pytest
 
-CHROMIUM = "/usr/bin/chromium"
-
-
-@pytest.fixture
-def chromium(live_server):
-    """A headless Chromium for one test (the live server runs beside it)."""
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--no-first-run",
-            ],
-        )
-        try:
-            yield browser
-        finally:
-            browser.close()
-
 
 @pytest.fixture
 def page(chromium):

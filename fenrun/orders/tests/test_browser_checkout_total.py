@@ -8,30 +8,14 @@ from pathlib import Path
 import pytest
 from django.test import Client
 
-CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).resolve().parents[3] / "test-artifacts"
-
-
-@pytest.fixture
-def browser(live_server):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-sync"],
-        )
-        try:
-            yield chromium
-        finally:
-            chromium.close()
 
 
 @pytest.mark.browser
 @pytest.mark.xdist_group("browser")
 @pytest.mark.parametrize("width", [390, 1280])
 def test_total_follows_the_credit_typed_before_the_order_is_placed(
-    live_server, transactional_db, browser, width
+    live_server, transactional_db, chromium, width
 ):
     from playwright.sync_api import expect
 
@@ -56,7 +40,7 @@ def test_total_follows_the_credit_typed_before_the_order_is_placed(
     client = Client()
     client.force_login(member)
     client.post("/cart/add/", {"product": product.pk, "quantity": 1})
-    context = browser.new_context(viewport={"width": width, "height": 900}, locale="zh-TW")
+    context = chromium.new_context(viewport={"width": width, "height": 900}, locale="zh-TW")
     context.set_default_timeout(10_000)
     context.add_cookies(
         [{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_server.url}]
