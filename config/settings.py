@@ -4,6 +4,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONE, SELF, UNSAFE_EVAL, UNSAFE_INLINE
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -51,6 +52,76 @@ X_FRAME_OPTIONS = "DENY"
 # that asks for it is silenced; DJANGO_SECURE_HSTS_PRELOAD=true turns preloading on.
 SILENCED_SYSTEM_CHECKS = ["security.W021"]
 
+
+def env_list(name: str) -> list[str]:
+    return [item.strip() for item in os.environ.get(name, "").split(",") if item.strip()]
+
+
+def csp_additions(text: str) -> dict[str, list[str]]:
+    """'frame-src https://www.youtube-nocookie.com; img-src https://cdn.example.tw' as a dict."""
+    additions: dict[str, list[str]] = {}
+    for part in filter(None, (p.strip() for p in text.split(";"))):
+        directive, *sources = part.split()
+        if not directive.endswith(("-src", "-uri", "-action")) or not sources:
+            raise ImproperlyConfigured(f"FENRUN_CSP_EXTRA: {part!r} is not 'directive source...'")
+        additions.setdefault(directive, []).extend(sources)
+    return additions
+
+
+# Content-Security-Policy (django-csp; docs/operations.md says how to extend it). Every page
+# loads its scripts, styles, fonts and images from the shop itself, so nothing else may run: an
+# injected <script>, an inline event handler or a script from another host is refused.
+# Style attributes (style="...") are allowed, <style> elements are not: the templates use them
+# for one-off layout and the charts write them; an attribute cannot run script and has no
+# selectors, so it cannot read the page (the CSS data-theft trick needs a stylesheet).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "style-src-attr": [UNSAFE_INLINE],
+        # QR codes are inline SVG and no stylesheet uses data: images, so none are allowed.
+        "img-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "frame-ancestors": [NONE],
+        # A payment gateway that takes the buyer to its own page by a form post needs its
+        # origin here: FENRUN_CSP_FORM_ACTION=https://payment.ecpay.com.tw (comma-separated).
+        "form-action": [SELF, *env_list("FENRUN_CSP_FORM_ACTION")],
+        **(
+            {"report-uri": [os.environ["FENRUN_CSP_REPORT_URI"]]}
+            if os.environ.get("FENRUN_CSP_REPORT_URI")
+            else {}
+        ),
+    }
+}
+# Sources an owner adds without changing code, e.g. a video embed or images on a CDN:
+# FENRUN_CSP_EXTRA="frame-src https://www.youtube-nocookie.com; img-src https://cdn.example.tw"
+for _directive, _sources in csp_additions(os.environ.get("FENRUN_CSP_EXTRA", "")).items():
+    _current = CONTENT_SECURITY_POLICY["DIRECTIVES"].get(_directive)
+    # A fetch directive not yet set falls back to default-src 'self': keep 'self' when adding.
+    CONTENT_SECURITY_POLICY["DIRECTIVES"][_directive] = [*(_current or [SELF]), *_sources]
+# Added to the policy under /admin/ only: the admin theme's Alpine.js evaluates expressions
+# (unsafe-eval) and writes a <style> element (fenrun/core/security_headers.py says why).
+FENRUN_CSP_ADMIN_EXTRA = {"script-src": [UNSAFE_EVAL], "style-src": [UNSAFE_INLINE]}
+# Browser features no page of the shop uses, switched off for every page and any frame in it.
+# Clipboard and Web Share stay allowed: the share buttons use them.
+FENRUN_PERMISSIONS_POLICY = {
+    feature: []
+    for feature in (
+        "accelerometer",
+        "camera",
+        "display-capture",
+        "geolocation",
+        "gyroscope",
+        "magnetometer",
+        "microphone",
+        "midi",
+        "payment",
+        "usb",
+    )
+}
+
 INSTALLED_APPS = [
     "unfold",
     "unfold.contrib.filters",
@@ -62,6 +133,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "csp",
     "django.contrib.sitemaps",
     "ninja",
     "fenrun.core",
@@ -78,6 +150,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "fenrun.core.security_headers.ContentSecurityPolicyMiddleware",
+    "fenrun.core.security_headers.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
