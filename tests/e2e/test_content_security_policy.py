@@ -205,7 +205,16 @@ def test_the_back_office_runs_under_the_policy(live_server, shop, browse):
     log_in(page, base, "boss@example.com", path="/admin/login/")
 
     # The admin theme's Alpine.js started (it removes x-cloak once it runs).
-    for path in ("/admin/", "/admin/orders/order/", "/admin/catalog/product/"):
+    from fenrun.orders.models import Order
+
+    order = Order.objects.first()
+    for path in (
+        "/admin/",
+        "/admin/orders/order/",
+        f"/admin/orders/order/{order.pk}/change/",
+        "/admin/catalog/product/",
+        f"/admin/catalog/product/{shop['product'].pk}/change/",
+    ):
         visit(page, base + path)
         expect(page.locator("html")).not_to_have_attribute("x-cloak", "")
         assert page.evaluate("typeof Alpine") == "object", path

@@ -55,7 +55,11 @@ def shop(transactional_db):
 
 
 def _context(chromium, viewport):
-    context = chromium.new_context(viewport=viewport, locale="zh-TW", device_scale_factor=1)
+    # axe-core is injected as an inline script, which the shop's Content-Security-Policy refuses;
+    # the policy has its own browser test (test_content_security_policy.py).
+    context = chromium.new_context(
+        viewport=viewport, locale="zh-TW", device_scale_factor=1, bypass_csp=True
+    )
     context.set_default_timeout(15_000)
     return context
 
