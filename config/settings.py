@@ -4,6 +4,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -201,6 +202,55 @@ FENRUN_BANK_TRANSFER = {
     "bank_name": os.environ.get("FENRUN_BANK_NAME", "台新銀行"),
     "account": os.environ.get("FENRUN_BANK_ACCOUNT", "2888-1000-123456"),
 }
+
+# Background work (Celery). Production points CELERY_BROKER_URL at Redis or RabbitMQ; the
+# embedded set-up (make run) uses Kombu's file-system transport on a local folder, so it needs no
+# server. docs/operations.md explains the choice and the commands.
+FENRUN_VAR_DIR = Path(os.environ.get("FENRUN_VAR_DIR", BASE_DIR / "var"))
+CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "filesystem://")
+if CELERY_BROKER_URL == "filesystem://":
+    # One folder for both directions: the web process writes where the worker reads.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "data_folder_in": str(FENRUN_VAR_DIR / "broker"),
+        "data_folder_out": str(FENRUN_VAR_DIR / "broker"),
+        "control_folder": str(FENRUN_VAR_DIR / "broker-control"),
+    }
+CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
+CELERY_TASK_EAGER_PROPAGATES = True
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_TASK_SERIALIZER = "json"
+CELERY_ACCEPT_CONTENT = ["json"]
+# A task is acknowledged once it has run, so a worker killed mid-task leaves it to be redone;
+# every task is idempotent for that reason. One message at a time per process keeps a long
+# task from holding others back.
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_TIMEZONE = TIME_ZONE
+CELERY_BEAT_SCHEDULE_FILENAME = str(FENRUN_VAR_DIR / "beat-schedule")
+CELERY_BEAT_SCHEDULE = {
+    # Cheap when nothing is due (an indexed look-up); once a minute makes a bonus spendable
+    # within a minute of its hold ending.
+    "release-held-commissions": {
+        "task": "fenrun.commissions.tasks.release_held_commissions",
+        "schedule": 60.0,
+    },
+    "recompute-member-tags": {
+        "task": "fenrun.analytics.tasks.recompute_tags",
+        "schedule": crontab(hour=3, minute=0),
+    },
+    "check-sales-rollups": {
+        "task": "fenrun.analytics.tasks.check_sales_rollups",
+        "schedule": crontab(hour=3, minute=30),
+    },
+    "reconcile-wallet": {
+        "task": "fenrun.wallet.tasks.reconcile_wallet",
+        "schedule": crontab(hour=4, minute=0),
+    },
+}
+# Who hears about a failed nightly check (comma-separated); empty falls back to the order notice.
+FENRUN_ALERT_EMAIL = os.environ.get("FENRUN_ALERT_EMAIL", "") or FENRUN_ORDER_NOTIFY_EMAIL
 
 UNFOLD = {
     # Lazy translations: unfold reads these per request, so each language gets its own words.
