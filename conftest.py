@@ -73,4 +73,8 @@ def _jobs_run_in_the_test():
     from config.celery import app
 
     app.conf.task_always_eager = True
+    # Whatever is still sent by name (send_task ignores eager mode) stays in this process.
+    app.conf.broker_url = "memory://"
+    app.conf.broker_transport_options = {}
+    app.loader.import_default_modules()
     yield
