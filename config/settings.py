@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "fenrun.commissions",
     "fenrun.wallet",
     "fenrun.analytics",
+    "fenrun.webhooks",
     "fenrun.storefront",
     "fenrun.shop",
 ]
@@ -244,10 +245,24 @@ CELERY_BEAT_SCHEDULE = {
         "task": "fenrun.analytics.tasks.check_sales_rollups",
         "schedule": crontab(hour=3, minute=30),
     },
+    "send-due-webhooks": {
+        "task": "fenrun.webhooks.tasks.send_due_webhooks",
+        "schedule": 60.0,
+    },
     "reconcile-wallet": {
         "task": "fenrun.wallet.tasks.reconcile_wallet",
         "schedule": crontab(hour=4, minute=0),
     },
+}
+# Webhook sends wait on other people's servers: they have a queue of their own, so a dead
+# endpoint never delays a bonus release or an e-mail (production runs a worker per queue).
+CELERY_TASK_ROUTES = {"fenrun.webhooks.tasks.*": {"queue": "webhooks"}}
+FENRUN_WEBHOOKS = {
+    "timeout_seconds": float(os.environ.get("FENRUN_WEBHOOK_TIMEOUT", "10")),
+    "connect_timeout_seconds": 3.0,
+    # Plain http:// endpoints only where DEBUG is on (a local receiver); production signs and
+    # sends over TLS only.
+    "allow_http": env_bool("FENRUN_WEBHOOKS_ALLOW_HTTP", DEBUG),
 }
 # Who hears about a failed nightly check (comma-separated); empty falls back to the order notice.
 FENRUN_ALERT_EMAIL = os.environ.get("FENRUN_ALERT_EMAIL", "") or FENRUN_ORDER_NOTIFY_EMAIL

@@ -12,7 +12,7 @@ run in, and it matters (see the comments); ``tests/test_wiring.py`` pins it.
 from fenrun.accounts import hooks as account_hooks
 from fenrun.analytics import subscribers as analytics
 from fenrun.commissions import subscribers as commissions
-from fenrun.commissions.events import CommissionReleased, CommissionReversed
+from fenrun.commissions.events import CommissionReleased, CommissionReversed, CommissionsCreated
 from fenrun.core import events
 from fenrun.orders import views as order_views
 from fenrun.orders.cart import merge_guest_cart
@@ -22,6 +22,8 @@ from fenrun.referrals.events import SubtreeMoved
 from fenrun.referrals.services import bind_at_registration, sponsor_preview
 from fenrun.wallet import selectors as wallet_selectors
 from fenrun.wallet import subscribers as wallet
+from fenrun.wallet.events import WithdrawalPaid
+from fenrun.webhooks import subscribers as webhooks
 
 SUBSCRIPTIONS = [
     # Referrals first: the order's attribution (its referrer) must exist before commissions
@@ -37,6 +39,14 @@ SUBSCRIPTIONS = [
     (CommissionReleased, wallet.on_commission_released),
     (CommissionReversed, wallet.on_commission_reversed),
     (SubtreeMoved, analytics.on_subtree_moved),
+    # Webhooks last: they describe the state every other handler has just written (the
+    # order's commissions, its returned credit), in the same transaction.
+    (OrderPlaced, webhooks.on_order_placed),
+    (OrderStatusChanged, webhooks.on_order_status_changed),
+    (CommissionsCreated, webhooks.on_commissions_created),
+    (CommissionReleased, webhooks.on_commission_released),
+    (CommissionReversed, webhooks.on_commission_reversed),
+    (WithdrawalPaid, webhooks.on_withdrawal_paid),
 ]
 
 # A new member is bound to a sponsor in the registration's transaction (it may refuse it).
