@@ -49,8 +49,9 @@ SUBSCRIPTIONS = [
     (WithdrawalPaid, webhooks.on_withdrawal_paid),
 ]
 
-# A new member is bound to a sponsor in the registration's transaction (it may refuse it).
-REGISTRATION_HOOKS = [bind_at_registration]
+# A new member is bound to a sponsor in the registration's transaction (it may refuse it);
+# the member.joined webhook then reports the member with that sponsor.
+REGISTRATION_HOOKS = [bind_at_registration, webhooks.on_member_registered]
 # The registration page names that sponsor before the visitor signs up (「由 XX 推薦」).
 SPONSOR_PREVIEWS = [sponsor_preview]
 # A guest's cart joins the member's cart at login.

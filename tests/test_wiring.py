@@ -64,7 +64,10 @@ def test_the_table_is_the_running_wiring_and_nothing_else():
 
 
 def test_registration_login_and_checkout_hooks_are_wired_here():
-    assert account_hooks.REGISTRATION_HOOKS == [bind_at_registration]
+    assert account_hooks.REGISTRATION_HOOKS == [
+        bind_at_registration,
+        webhooks.on_member_registered,
+    ]
     assert account_hooks.LOGIN_HOOKS == [merge_guest_cart]
     assert account_hooks.SPONSOR_PREVIEWS == [sponsor_preview]
     assert order_views.CREDIT_PROVIDERS == [wallet_selectors.checkout_credit]

@@ -6,6 +6,7 @@ them reads the order through the API with its token.
 
 from fenrun.commissions.models import Commission
 from fenrun.orders.models import Order
+from fenrun.referrals.models import ReferralCode, ReferralNode
 from fenrun.wallet.models import Withdrawal
 
 
@@ -65,5 +66,20 @@ def withdrawal(withdrawal_id: int) -> dict:
             "status": w.status,
             "reference": w.reference,
             "paid_at": w.paid_at,
+        }
+    }
+
+
+def member(user) -> dict:
+    node = ReferralNode.objects.filter(user_id=user.pk).first()
+    code = ReferralCode.objects.filter(user_id=user.pk).order_by("created_at", "pk").first()
+    return {
+        "member": {
+            "id": user.pk,
+            "referral_code": code.code if code else None,
+            "sponsor_id": node.sponsor_id if node else None,
+            "tree_level": node.depth if node else None,
+            "bound_via": node.bound_via if node else "",
+            "joined_at": user.date_joined,
         }
     }

@@ -56,3 +56,8 @@ def on_commission_reversed(event) -> None:
 
 def on_withdrawal_paid(event) -> None:
     _record(K.WITHDRAWAL_PAID, payloads.withdrawal, event.withdrawal_id)
+
+
+def on_member_registered(request, user, referral_code) -> None:
+    """A registration hook (after the sponsor is bound, in the registration's transaction)."""
+    _record(K.MEMBER_JOINED, payloads.member, user)

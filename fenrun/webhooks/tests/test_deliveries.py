@@ -193,3 +193,26 @@ def test_an_endpoint_still_down_after_a_day_is_given_up(endpoint, receiver):
     assert delivery.status == Delivery.Status.FAILED and delivery.next_attempt_at is None
     assert tries == delivery.attempts == len(receiver.received)
     assert 10 <= tries <= 20
+
+
+def test_a_member_who_joins_through_a_share_link_is_reported_with_their_sponsor(
+    endpoint, receiver, client, django_capture_on_commit_callbacks
+):
+    from fenrun.accounts.models import User
+    from fenrun.accounts.tests.test_accounts_views import registration
+    from fenrun.referrals.services import ensure_code
+
+    endpoint(["member.joined"])
+    (sponsor,) = make_chain(1)
+    code = ensure_code(sponsor).code
+    client.get(f"/r/{code}", HTTP_USER_AGENT="Mozilla/5.0 (iPhone) Safari/604.1")
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("accounts:register"), registration())
+    assert response.status_code == 302
+    member = User.objects.get(email="new.member@example.com")
+    (received,) = receiver.received
+    assert received.signature_ok
+    data = received.payload["data"]["member"]
+    assert data["id"] == member.pk and data["sponsor_id"] == sponsor.pk
+    assert data["bound_via"] == "link" and data["tree_level"] == 2
+    assert "email" not in data and "phone" not in data
