@@ -47,6 +47,8 @@ SECURE_HSTS_PRELOAD = env_bool("DJANGO_SECURE_HSTS_PRELOAD", False)
 if env_bool("DJANGO_SECURE_PROXY_SSL_HEADER", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_REFERRER_POLICY = "same-origin"
+# Health probes from the load balancer come over plain HTTP inside the network.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 X_FRAME_OPTIONS = "DENY"
 # Preloading HSTS is a commitment made at hstspreload.org, not a setting to default: the check
 # that asks for it is silenced; DJANGO_SECURE_HSTS_PRELOAD=true turns preloading on.
@@ -79,6 +81,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "fenrun.core.request_log.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -229,6 +232,8 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = TIME_ZONE
+# The worker logs through the LOGGING below (JSON in production) instead of Celery's own set-up.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_BEAT_SCHEDULE_FILENAME = str(FENRUN_VAR_DIR / "beat-schedule")
 CELERY_BEAT_SCHEDULE = {
     # Cheap when nothing is due (an indexed look-up); once a minute makes a bonus spendable
@@ -277,9 +282,26 @@ UNFOLD = {
     "SIDEBAR": {"show_search": True, "show_all_applications": True},
 }
 
+# Logs: text on a developer's console; one JSON object per line in production (FENRUN_LOG_FORMAT),
+# with a line per request (fenrun/core/request_log.py) and per background job (config/celery.py).
+LOG_FORMAT = os.environ.get("FENRUN_LOG_FORMAT", "text" if DEBUG else "json")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "fmt": "%(asctime)s %(levelname)s %(name)s %(message)s",
+            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+        },
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
+    "loggers": {
+        # Per-request and per-job lines are for the log collector; on a console runserver and
+        # the worker print their own.
+        "fenrun.request": {"level": "INFO" if LOG_FORMAT == "json" else "WARNING"},
+        "fenrun.task": {"level": "INFO" if LOG_FORMAT == "json" else "WARNING"},
+    },
 }
