@@ -38,7 +38,7 @@ chromium:
 run: install
 	$(PY) manage.py migrate --noinput -v 0
 	$(PY) manage.py seed_demo
-	$(PY) manage.py runserver 127.0.0.1:$(PORT)
+	FENRUN_PORT=$(PORT) $(VENV)/bin/honcho -f Procfile.dev start
 
 test-sqlite: install chromium
 	$(PY) -m pytest -n 2 --dist loadgroup

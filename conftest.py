@@ -64,3 +64,17 @@ def chromium(live_server):
             yield browser
         finally:
             browser.close()
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _jobs_run_in_the_test():
+    # Tasks run where they are sent, so a test sees their effect and no message is left in a
+    # broker folder. The worker tests (tests/test_worker.py) send through a real broker instead.
+    from config.celery import app
+
+    app.conf.task_always_eager = True
+    # Whatever is still sent by name (send_task ignores eager mode) stays in this process.
+    app.conf.broker_url = "memory://"
+    app.conf.broker_transport_options = {}
+    app.loader.import_default_modules()
+    yield

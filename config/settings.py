@@ -4,6 +4,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from csp.constants import NONE, SELF, UNSAFE_EVAL, UNSAFE_INLINE
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
@@ -47,6 +48,8 @@ SECURE_HSTS_PRELOAD = env_bool("DJANGO_SECURE_HSTS_PRELOAD", False)
 if env_bool("DJANGO_SECURE_PROXY_SSL_HEADER", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_REFERRER_POLICY = "same-origin"
+# Health probes from the load balancer come over plain HTTP inside the network.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 X_FRAME_OPTIONS = "DENY"
 # Preloading HSTS is a commitment made at hstspreload.org, not a setting to default: the check
 # that asks for it is silenced; DJANGO_SECURE_HSTS_PRELOAD=true turns preloading on.
@@ -144,11 +147,13 @@ INSTALLED_APPS = [
     "fenrun.commissions",
     "fenrun.wallet",
     "fenrun.analytics",
+    "fenrun.webhooks",
     "fenrun.storefront",
     "fenrun.shop",
 ]
 
 MIDDLEWARE = [
+    "fenrun.core.request_log.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "fenrun.core.security_headers.ContentSecurityPolicyMiddleware",
     "fenrun.core.security_headers.PermissionsPolicyMiddleware",
@@ -276,6 +281,71 @@ FENRUN_BANK_TRANSFER = {
     "account": os.environ.get("FENRUN_BANK_ACCOUNT", "2888-1000-123456"),
 }
 
+# Background work (Celery). Production points CELERY_BROKER_URL at Redis or RabbitMQ; the
+# embedded set-up (make run) uses Kombu's file-system transport on a local folder, so it needs no
+# server. docs/operations.md explains the choice and the commands.
+FENRUN_VAR_DIR = Path(os.environ.get("FENRUN_VAR_DIR", BASE_DIR / "var"))
+CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "filesystem://")
+if CELERY_BROKER_URL == "filesystem://":
+    # One folder for both directions: the web process writes where the worker reads.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "data_folder_in": str(FENRUN_VAR_DIR / "broker"),
+        "data_folder_out": str(FENRUN_VAR_DIR / "broker"),
+        "control_folder": str(FENRUN_VAR_DIR / "broker-control"),
+    }
+CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
+CELERY_TASK_EAGER_PROPAGATES = True
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_TASK_SERIALIZER = "json"
+CELERY_ACCEPT_CONTENT = ["json"]
+# A task is acknowledged once it has run, so a worker killed mid-task leaves it to be redone;
+# every task is idempotent for that reason. One message at a time per process keeps a long
+# task from holding others back.
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_TIMEZONE = TIME_ZONE
+# The worker logs through the LOGGING below (JSON in production) instead of Celery's own set-up.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+CELERY_BEAT_SCHEDULE_FILENAME = str(FENRUN_VAR_DIR / "beat-schedule")
+CELERY_BEAT_SCHEDULE = {
+    # Cheap when nothing is due (an indexed look-up); once a minute makes a bonus spendable
+    # within a minute of its hold ending.
+    "release-held-commissions": {
+        "task": "fenrun.commissions.tasks.release_held_commissions",
+        "schedule": 60.0,
+    },
+    "recompute-member-tags": {
+        "task": "fenrun.analytics.tasks.recompute_tags",
+        "schedule": crontab(hour=3, minute=0),
+    },
+    "check-sales-rollups": {
+        "task": "fenrun.analytics.tasks.check_sales_rollups",
+        "schedule": crontab(hour=3, minute=30),
+    },
+    "send-due-webhooks": {
+        "task": "fenrun.webhooks.tasks.send_due_webhooks",
+        "schedule": 60.0,
+    },
+    "reconcile-wallet": {
+        "task": "fenrun.wallet.tasks.reconcile_wallet",
+        "schedule": crontab(hour=4, minute=0),
+    },
+}
+# Webhook sends wait on other people's servers: they have a queue of their own, so a dead
+# endpoint never delays a bonus release or an e-mail (production runs a worker per queue).
+CELERY_TASK_ROUTES = {"fenrun.webhooks.tasks.*": {"queue": "webhooks"}}
+FENRUN_WEBHOOKS = {
+    "timeout_seconds": float(os.environ.get("FENRUN_WEBHOOK_TIMEOUT", "10")),
+    "connect_timeout_seconds": 3.0,
+    # Plain http:// endpoints only where DEBUG is on (a local receiver); production signs and
+    # sends over TLS only.
+    "allow_http": env_bool("FENRUN_WEBHOOKS_ALLOW_HTTP", DEBUG),
+}
+# Who hears about a failed nightly check (comma-separated); empty falls back to the order notice.
+FENRUN_ALERT_EMAIL = os.environ.get("FENRUN_ALERT_EMAIL", "") or FENRUN_ORDER_NOTIFY_EMAIL
+
 UNFOLD = {
     # Lazy translations: unfold reads these per request, so each language gets its own words.
     "SITE_TITLE": _("fenrun back office"),
@@ -286,9 +356,26 @@ UNFOLD = {
     "SIDEBAR": {"show_search": True, "show_all_applications": True},
 }
 
+# Logs: text on a developer's console; one JSON object per line in production (FENRUN_LOG_FORMAT),
+# with a line per request (fenrun/core/request_log.py) and per background job (config/celery.py).
+LOG_FORMAT = os.environ.get("FENRUN_LOG_FORMAT", "text" if DEBUG else "json")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "fmt": "%(asctime)s %(levelname)s %(name)s %(message)s",
+            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+        },
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
+    "loggers": {
+        # Per-request and per-job lines are for the log collector; on a console runserver and
+        # the worker print their own.
+        "fenrun.request": {"level": "INFO" if LOG_FORMAT == "json" else "WARNING"},
+        "fenrun.task": {"level": "INFO" if LOG_FORMAT == "json" else "WARNING"},
+    },
 }

@@ -4,8 +4,10 @@ from django.urls import include, path
 from django.views.static import serve
 
 from fenrun.api import api
+from fenrun.core.health import healthz
 
 urlpatterns = [
+    path("healthz", healthz, name="healthz"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),

@@ -12,7 +12,7 @@ run in, and it matters (see the comments); ``tests/test_wiring.py`` pins it.
 from fenrun.accounts import hooks as account_hooks
 from fenrun.analytics import subscribers as analytics
 from fenrun.commissions import subscribers as commissions
-from fenrun.commissions.events import CommissionReleased, CommissionReversed
+from fenrun.commissions.events import CommissionReleased, CommissionReversed, CommissionsCreated
 from fenrun.core import events
 from fenrun.orders import views as order_views
 from fenrun.orders.cart import merge_guest_cart
@@ -22,6 +22,8 @@ from fenrun.referrals.events import SubtreeMoved
 from fenrun.referrals.services import bind_at_registration, sponsor_preview
 from fenrun.wallet import selectors as wallet_selectors
 from fenrun.wallet import subscribers as wallet
+from fenrun.wallet.events import WithdrawalPaid
+from fenrun.webhooks import subscribers as webhooks
 
 SUBSCRIPTIONS = [
     # Referrals first: the order's attribution (its referrer) must exist before commissions
@@ -37,10 +39,19 @@ SUBSCRIPTIONS = [
     (CommissionReleased, wallet.on_commission_released),
     (CommissionReversed, wallet.on_commission_reversed),
     (SubtreeMoved, analytics.on_subtree_moved),
+    # Webhooks last: they describe the state every other handler has just written (the
+    # order's commissions, its returned credit), in the same transaction.
+    (OrderPlaced, webhooks.on_order_placed),
+    (OrderStatusChanged, webhooks.on_order_status_changed),
+    (CommissionsCreated, webhooks.on_commissions_created),
+    (CommissionReleased, webhooks.on_commission_released),
+    (CommissionReversed, webhooks.on_commission_reversed),
+    (WithdrawalPaid, webhooks.on_withdrawal_paid),
 ]
 
-# A new member is bound to a sponsor in the registration's transaction (it may refuse it).
-REGISTRATION_HOOKS = [bind_at_registration]
+# A new member is bound to a sponsor in the registration's transaction (it may refuse it);
+# the member.joined webhook then reports the member with that sponsor.
+REGISTRATION_HOOKS = [bind_at_registration, webhooks.on_member_registered]
 # The registration page names that sponsor before the visitor signs up (「由 XX 推薦」).
 SPONSOR_PREVIEWS = [sponsor_preview]
 # A guest's cart joins the member's cart at login.

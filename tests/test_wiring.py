@@ -4,7 +4,7 @@ from fenrun import wiring
 from fenrun.accounts import hooks as account_hooks
 from fenrun.analytics import subscribers as analytics
 from fenrun.commissions import subscribers as commissions
-from fenrun.commissions.events import CommissionReleased, CommissionReversed
+from fenrun.commissions.events import CommissionReleased, CommissionReversed, CommissionsCreated
 from fenrun.core import events
 from fenrun.orders import views as order_views
 from fenrun.orders.cart import merge_guest_cart
@@ -14,6 +14,8 @@ from fenrun.referrals.events import SubtreeMoved
 from fenrun.referrals.services import bind_at_registration, sponsor_preview
 from fenrun.wallet import selectors as wallet_selectors
 from fenrun.wallet import subscribers as wallet
+from fenrun.wallet.events import WithdrawalPaid
+from fenrun.webhooks import subscribers as webhooks
 
 
 def test_each_event_reaches_its_subscribers_in_the_documented_order():
@@ -23,15 +25,25 @@ def test_each_event_reaches_its_subscribers_in_the_documented_order():
         referrals.on_order_placed,
         commissions.on_order_placed,
         wallet.on_order_placed,
+        webhooks.on_order_placed,
     ]
     assert events.subscribers(OrderStatusChanged) == [
         commissions.on_order_status_changed,
         wallet.on_order_status_changed,
         analytics.on_order_status_changed,
+        webhooks.on_order_status_changed,
     ]
-    assert events.subscribers(CommissionReleased) == [wallet.on_commission_released]
-    assert events.subscribers(CommissionReversed) == [wallet.on_commission_reversed]
+    assert events.subscribers(CommissionReleased) == [
+        wallet.on_commission_released,
+        webhooks.on_commission_released,
+    ]
+    assert events.subscribers(CommissionReversed) == [
+        wallet.on_commission_reversed,
+        webhooks.on_commission_reversed,
+    ]
     assert events.subscribers(SubtreeMoved) == [analytics.on_subtree_moved]
+    assert events.subscribers(CommissionsCreated) == [webhooks.on_commissions_created]
+    assert events.subscribers(WithdrawalPaid) == [webhooks.on_withdrawal_paid]
 
 
 def test_the_table_is_the_running_wiring_and_nothing_else():
@@ -43,6 +55,8 @@ def test_the_table_is_the_running_wiring_and_nothing_else():
             CommissionReleased,
             CommissionReversed,
             SubtreeMoved,
+            CommissionsCreated,
+            WithdrawalPaid,
         )
         for handler in events.subscribers(event_type)
     ]
@@ -50,7 +64,10 @@ def test_the_table_is_the_running_wiring_and_nothing_else():
 
 
 def test_registration_login_and_checkout_hooks_are_wired_here():
-    assert account_hooks.REGISTRATION_HOOKS == [bind_at_registration]
+    assert account_hooks.REGISTRATION_HOOKS == [
+        bind_at_registration,
+        webhooks.on_member_registered,
+    ]
     assert account_hooks.LOGIN_HOOKS == [merge_guest_cart]
     assert account_hooks.SPONSOR_PREVIEWS == [sponsor_preview]
     assert order_views.CREDIT_PROVIDERS == [wallet_selectors.checkout_credit]

@@ -20,3 +20,10 @@ class CommissionReversed:
     payee_id: int
     amount: object  # Decimal
     was_released: bool
+
+
+@dataclass(frozen=True)
+class CommissionsCreated:
+    """A batch of orders was settled: these commission rows were written (held or released)."""
+
+    commission_ids: tuple[int, ...]

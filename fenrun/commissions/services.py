@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from fenrun.commissions import engine, selectors
-from fenrun.commissions.events import CommissionReleased, CommissionReversed
+from fenrun.commissions.events import CommissionReleased, CommissionReversed, CommissionsCreated
 from fenrun.commissions.forms import PlanSpec
 from fenrun.commissions.models import (
     Commission,
@@ -309,6 +309,9 @@ def settle_orders(
         Commission.objects.bulk_create(
             [c for rows in commissions_of.values() for c in rows], batch_size=COMMISSION_BATCH
         )
+        created_ids = tuple(c.pk for rows in commissions_of.values() for c in rows)
+        if created_ids:
+            events.publish(CommissionsCreated(commission_ids=created_ids))
         for commission in released:
             events.publish(
                 CommissionReleased(

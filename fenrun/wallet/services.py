@@ -11,9 +11,11 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from fenrun.core import events
 from fenrun.core.errors import DomainError
 from fenrun.core.money import ZERO, format_twd, round_money, to_decimal
 from fenrun.wallet import ledger
+from fenrun.wallet.events import WithdrawalPaid
 from fenrun.wallet.ledger import Leg
 from fenrun.wallet.models import (
     AccountKind,
@@ -610,6 +612,7 @@ def mark_withdrawal_paid(withdrawal_id: int, *, actor, reference: str) -> Withdr
         withdrawal.save(
             update_fields=["status", "reference", "paid_at", "decided_at", "decided_by"]
         )
+        events.publish(WithdrawalPaid(withdrawal_id=withdrawal.pk, member_id=withdrawal.member_id))
     return withdrawal
 
 
