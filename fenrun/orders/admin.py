@@ -1,8 +1,8 @@
 """Back office for orders: read-only money, status moves only through the status machine.
 
 Fulfilment (FULFIL_ORDERS) sees orders and ships them, giving the carrier and tracking number
-the buyer then sees; everything else (editing the recipient, cancelling, refunding, marking paid) is
-MANAGE_ORDERS. Buyers' e-mail addresses need VIEW_CONTACT_DATA.
+the buyer then sees; everything else (editing the recipient, cancelling, refunding, marking paid,
+giving back a duplicate charge) is MANAGE_ORDERS. Buyers' e-mail addresses need VIEW_CONTACT_DATA.
 """
 
 import logging
@@ -31,6 +31,7 @@ from fenrun.orders.models import (
     Payment,
     ShippingMethod,
 )
+from fenrun.orders.payments import get_gateway, refund_duplicate
 from fenrun.orders.services import change_status
 from fenrun.orders.status import OrderStatus, allowed_targets
 
@@ -204,7 +205,63 @@ class OrderStatusChangeInline(ReadOnlyInline):
 
 class PaymentInline(ReadOnlyInline):
     model = Payment
-    fields = ("created_at", "gateway", "reference", "amount", "status")
+    fields = ("created_at", "gateway", "reference", "amount", "status", "refund")
+
+    @display(description=_("refund"))
+    def refund(self, obj):
+        parts = [obj.refund_reference, gettext(obj.refund_note) if obj.refund_note else ""]
+        return " · ".join(part for part in parts if part) or "—"
+
+
+def _can_refund(payment: Payment) -> bool:
+    try:
+        return get_gateway(payment.gateway).can_refund
+    except DomainError:
+        return False
+
+
+def refund_duplicates(request, payments) -> None:
+    """Give back each duplicate charge through its gateway; say what went back and what did not."""
+    for payment in payments:
+        try:
+            done = refund_duplicate(payment)
+        except DomainError as exc:
+            done, reason = payment, exc.message
+        else:
+            reason = gettext(done.refund_note) if done.refund_note else ""
+        if done.status == Payment.Status.REFUNDED:
+            messages.success(
+                request,
+                gettext("%(reference)s: %(amount)s refunded (%(refund)s).")
+                % {
+                    "reference": done.reference,
+                    "amount": format_twd(done.amount),
+                    "refund": done.refund_reference,
+                },
+            )
+        else:
+            messages.error(
+                request,
+                gettext("%(reference)s: not refunded. %(reason)s")
+                % {"reference": done.reference, "reason": reason},
+            )
+
+
+class DuplicateChargeFilter(admin.SimpleListFilter):
+    title = _("duplicate charge")
+    parameter_name = "duplicate_charge"
+
+    def lookups(self, request, model_admin):
+        return [
+            ("to_refund", _("To refund")),
+            ("refunded", _("Refunded")),
+        ]
+
+    def queryset(self, request, queryset):
+        status = {"to_refund": Payment.Status.DUPLICATE, "refunded": Payment.Status.REFUNDED}
+        if self.value() in status:
+            return queryset.filter(payments__status=status[self.value()]).distinct()
+        return queryset
 
 
 class PlacedDateFilter(RangeDateFilter):
@@ -250,6 +307,7 @@ class OrderAdmin(CapabilityAdminMixin, ModelAdmin):
         "payment_method",
         "shipping_method",
         "source",
+        DuplicateChargeFilter,
         ("placed_at", PlacedDateFilter),
     )
     list_filter_submit = True
@@ -264,7 +322,9 @@ class OrderAdmin(CapabilityAdminMixin, ModelAdmin):
         "external_ref",
     )
     date_hierarchy = "placed_at"
-    actions = [_bulk_action(target) for target in STATUS_ACTION_LABELS]
+    actions = [_bulk_action(target) for target in STATUS_ACTION_LABELS] + [
+        "refund_duplicate_charges"
+    ]
     inlines = (OrderLineInline, OrderStatusChangeInline, PaymentInline)
     change_form_outer_before_template = "orders/admin/status_panel.html"
     # Staff may correct where the parcel goes; what was bought and paid is a record.
@@ -422,6 +482,25 @@ class OrderAdmin(CapabilityAdminMixin, ModelAdmin):
     def total(self, obj):
         return format_twd(obj.grand_total)
 
+    @admin.action(description=_("Refund duplicate charges"), permissions=["manage"])
+    def refund_duplicate_charges(self, request, queryset):
+        payments = Payment.objects.filter(
+            order__in=queryset, status=Payment.Status.DUPLICATE
+        ).order_by("pk")
+        if not payments:
+            messages.info(request, gettext("None of these orders has a charge to refund."))
+        refund_duplicates(request, [p for p in payments if _can_refund(p)])
+        for payment in payments:
+            if not _can_refund(payment):
+                messages.warning(
+                    request,
+                    gettext(
+                        "%(reference)s: its gateway cannot refund; refund it by hand, then "
+                        "record it on the order's page."
+                    )
+                    % {"reference": payment.reference},
+                )
+
     # -- status moves from the order page -------------------------------------------------------
 
     def get_urls(self):
@@ -431,6 +510,11 @@ class OrderAdmin(CapabilityAdminMixin, ModelAdmin):
                 "<path:object_id>/status/",
                 self.admin_site.admin_view(self.status_view),
                 name="{}_{}_status".format(*info),
+            ),
+            path(
+                "<path:object_id>/payments/<int:payment_id>/refund/",
+                self.admin_site.admin_view(self.refund_view),
+                name="{}_{}_refund_payment".format(*info),
             ),
             *super().get_urls(),
         ]
@@ -457,7 +541,55 @@ class OrderAdmin(CapabilityAdminMixin, ModelAdmin):
             extra_context["can_change_status"] = bool(permitted)
             extra_context["can_ship"] = any(target == S.SHIPPED for target, _label in permitted)
             extra_context["carriers"] = Carrier.choices
+            extra_context["duplicate_payments"] = [
+                (
+                    payment,
+                    _can_refund(payment),
+                    gettext(payment.refund_note) if payment.refund_note else "",
+                    reverse(
+                        "admin:orders_order_refund_payment",
+                        args=[order.pk, payment.pk],
+                        current_app=self.admin_site.name,
+                    ),
+                )
+                for payment in order.payments.filter(status=Payment.Status.DUPLICATE)
+            ]
+            extra_context["can_refund_payments"] = has(request.user, C.MANAGE_ORDERS)
         return super().change_view(request, object_id, form_url, extra_context)
+
+    def refund_view(self, request, object_id, payment_id):
+        """Give back one duplicate charge: through its gateway, or record a refund made by hand."""
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        if not has(request.user, C.MANAGE_ORDERS):
+            raise PermissionDenied
+        order = self.get_object(request, unquote(object_id))
+        if order is None:
+            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+        payment = order.payments.filter(pk=payment_id).first()
+        back = HttpResponseRedirect(
+            reverse("admin:orders_order_change", args=[order.pk], current_app=self.admin_site.name)
+        )
+        if payment is None or payment.status != Payment.Status.DUPLICATE:
+            messages.info(request, gettext("This payment has nothing to refund."))
+            return back
+        if _can_refund(payment):
+            refund_duplicates(request, [payment])
+            return back
+        reference = " ".join(request.POST.get("refund_reference", "").split())
+        if not reference:
+            messages.error(
+                request,
+                gettext("Enter the reference of the refund you made (or a short note of how)."),
+            )
+            return back
+        done = refund_duplicate(payment, refunded_elsewhere=reference)
+        messages.success(
+            request,
+            gettext("%(reference)s: recorded as refunded (%(refund)s).")
+            % {"reference": done.reference, "refund": done.refund_reference},
+        )
+        return back
 
     def status_view(self, request, object_id):
         if request.method != "POST":

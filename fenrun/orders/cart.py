@@ -62,11 +62,18 @@ def _check_product(product: Product, quantity: int) -> None:
         )
 
 
+def _lock(cart: Cart) -> None:
+    # Checkout locks the cart row while it turns the lines into an order; a change waits for it
+    # rather than slipping in between the lines read and the lines emptied.
+    list(Cart.objects.select_for_update().filter(pk=cart.pk).values_list("pk", flat=True))
+
+
 @transaction.atomic
 def add_to_cart(cart: Cart, product: Product, quantity) -> CartLine:
     quantity = parse_quantity(quantity)
     if quantity == 0:
         raise CartError(_("Quantity must be at least 1."))
+    _lock(cart)
     line = CartLine.objects.select_for_update().filter(cart=cart, product=product).first()
     total = quantity + (line.quantity if line else 0)
     _check_product(product, total)
@@ -80,6 +87,7 @@ def add_to_cart(cart: Cart, product: Product, quantity) -> CartLine:
 @transaction.atomic
 def set_quantity(cart: Cart, product: Product, quantity) -> CartLine | None:
     quantity = parse_quantity(quantity)
+    _lock(cart)
     if quantity == 0:
         CartLine.objects.filter(cart=cart, product=product).delete()
         return None

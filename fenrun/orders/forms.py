@@ -11,6 +11,7 @@ from django import forms
 from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
 
+from fenrun.core.forms import TokenForm
 from fenrun.orders.models import PaymentMethod, ShippingMethod
 from fenrun.orders.services import CheckoutError, Recipient, validate_recipient
 
@@ -60,7 +61,11 @@ class ShippingMethodField(forms.ModelChoiceField):
         return obj.name
 
 
-class CheckoutForm(forms.Form):
+class CheckoutForm(TokenForm):
+    # The one-time token (TokenForm) makes a double-submitted checkout one order; the form is
+    # alone on its page, so its fields keep Django's usual ids.
+    id_prefix = ""
+
     recipient_name = forms.CharField(
         label=_("Recipient name"),
         max_length=60,
@@ -166,6 +171,9 @@ class CheckoutForm(forms.Form):
     def __init__(self, *args, credit_available: Decimal | None = None, **kwargs):
         kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
+        self.fields["token"].error_messages["required"] = _(
+            "This page is out of date. Check your order and submit it again."
+        )
         self.credit_available = credit_available or Decimal("0")
         if self.credit_available <= 0:
             del self.fields["credit_to_use"]

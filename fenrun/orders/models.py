@@ -122,6 +122,9 @@ class Order(models.Model):
         _("source"), max_length=40, default="web", help_text=_("web, api or an integrator's name")
     )
     external_ref = models.CharField(_("external reference"), max_length=64, blank=True)
+    # The checkout form's one-time token: a second submission of the same form finds this
+    # order instead of placing another (unique below). Empty for API and integrator orders.
+    checkout_token = models.CharField(max_length=64, blank=True, editable=False)
 
     recipient_name = models.CharField(_("recipient name"), max_length=60)
     recipient_phone = models.CharField(
@@ -212,6 +215,11 @@ class Order(models.Model):
                 condition=~Q(external_ref=""),
                 name="order_external_ref_unique_per_source",
             ),
+            models.UniqueConstraint(
+                fields=["checkout_token"],
+                condition=~Q(checkout_token=""),
+                name="order_checkout_token_unique",
+            ),
         ]
 
     def __str__(self):
@@ -294,12 +302,20 @@ class OrderStatusChange(models.Model):
 
 
 class Payment(models.Model):
-    """One attempt to pay an order through a gateway, and what the gateway said."""
+    """One attempt to pay an order through a gateway, and what the gateway said.
+
+    An order is paid by one payment at most (a constraint). A success that arrives for an order
+    that no longer needs paying (a second payment of it, or it was paid or cancelled meanwhile)
+    is a charge the buyer must get back: it becomes a *duplicate*, refunded through the gateway
+    when it can refund, else left for staff; once the money is back it is *refunded*.
+    """
 
     class Status(models.TextChoices):
         STARTED = "started", _("Started")
         SUCCEEDED = "succeeded", _("Succeeded")
         FAILED = "failed", _("Failed")
+        DUPLICATE = "duplicate", _("Duplicate charge, to refund")
+        REFUNDED = "refunded", _("Duplicate charge, refunded")
 
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="payments")
     gateway = models.CharField(_("gateway"), max_length=30)
@@ -309,6 +325,14 @@ class Payment(models.Model):
         _("status"), max_length=10, choices=Status.choices, default=Status.STARTED
     )
     payload = models.JSONField(_("gateway data"), default=dict, blank=True)
+    refund_reference = models.CharField(_("refund reference"), max_length=64, blank=True)
+    refunded_at = models.DateTimeField(_("refunded"), null=True, blank=True)
+    refund_note = models.CharField(
+        _("refund note"),
+        max_length=300,
+        blank=True,
+        help_text=_("Why the refund is waiting for staff, or how staff refunded it."),
+    )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
@@ -316,6 +340,23 @@ class Payment(models.Model):
         ordering = ["-created_at"]
         verbose_name = _("payment")
         verbose_name_plural = _("payments")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=["started", "succeeded", "failed", "duplicate", "refunded"]),
+                name="payment_status_known",
+            ),
+            # The money guarantee behind the duplicate-charge handling: two successes can
+            # never both count as paying one order.
+            models.UniqueConstraint(
+                fields=["order"],
+                condition=Q(status="succeeded"),
+                name="payment_one_success_per_order",
+            ),
+            models.CheckConstraint(
+                condition=Q(status="refunded", refunded_at__isnull=False) | ~Q(status="refunded"),
+                name="payment_refunded_has_date",
+            ),
+        ]
 
     def __str__(self):
         return f"{self.gateway} {self.reference} {self.status}"

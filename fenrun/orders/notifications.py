@@ -1,4 +1,5 @@
-"""E-mails about orders: the buyer's confirmation and status news, and the staff's new-order notice.
+"""E-mails about orders: the buyer's confirmation and status news, the staff's new-order notice,
+and a charge taken twice (the buyer told it comes back, staff told when they must refund it).
 
 The order services call ``order_placed`` and ``status_changed`` inside their transaction; the mail
 itself goes out only once that transaction commits. An order that rolls back is never announced,
@@ -17,7 +18,7 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from fenrun.orders.models import Order
+from fenrun.orders.models import Order, Payment
 from fenrun.orders.status import OrderStatus
 
 logger = logging.getLogger(__name__)
@@ -38,6 +39,12 @@ def _subject(kind: str, order: Order) -> str:
         OrderStatus.SHIPPED: _("Order %(number)s has shipped") % {"number": number},
         OrderStatus.CANCELLED: _("Order %(number)s is cancelled") % {"number": number},
         OrderStatus.REFUNDED: _("Order %(number)s is refunded") % {"number": number},
+        "duplicate_charge": _("A second payment for order %(number)s will be refunded")
+        % {"number": number},
+        "duplicate_refunded": _("A second payment for order %(number)s was refunded")
+        % {"number": number},
+        "staff_duplicate_charge": _("Order %(number)s was charged twice: refund needed")
+        % {"number": number},
     }
     return _("[%(shop)s] %(subject)s") % {
         "shop": settings.FENRUN_SHOP_NAME,
@@ -58,6 +65,16 @@ def status_changed(order_id: int, to_status: str) -> None:
     """
     if to_status in BUYER_STATUS_MAILS:
         transaction.on_commit(lambda: _send_status(order_id, to_status), robust=True)
+
+
+def duplicate_charge(payment_id: int, *, refunded: bool) -> None:
+    """Tell the buyer their order was charged twice, and that (or when) the second comes back."""
+    transaction.on_commit(lambda: _send_duplicate(payment_id, refunded), robust=True)
+
+
+def duplicate_charge_for_staff(payment_id: int) -> None:
+    """Ask staff to refund a second charge the gateway could not refund by itself."""
+    transaction.on_commit(lambda: _send_duplicate_to_staff(payment_id), robust=True)
 
 
 def buyer_language(order: Order) -> str:
@@ -166,4 +183,43 @@ def _send_status(order_id: int, to_status: str) -> None:
         buyer_language(order),
         status=to_status,
         status_label=OrderStatus(to_status).label,
+    )
+
+
+def _load_payment(payment_id: int) -> Payment | None:
+    return Payment.objects.filter(pk=payment_id).first()
+
+
+def _send_duplicate(payment_id: int, refunded: bool) -> None:
+    payment = _load_payment(payment_id)
+    order = payment and _load(payment.order_id)
+    if order is None or _is_demo(order) or not order.email:
+        return
+    kind = "duplicate_refunded" if refunded else "duplicate_charge"
+    _deliver(
+        kind,
+        "duplicate_charge",
+        order,
+        [order.email],
+        buyer_language(order),
+        payment=payment,
+        refunded=refunded,
+    )
+
+
+def _send_duplicate_to_staff(payment_id: int) -> None:
+    payment = _load_payment(payment_id)
+    order = payment and _load(payment.order_id)
+    staff = staff_recipients()
+    if order is None or not staff:
+        return
+    _deliver(
+        "staff_duplicate_charge",
+        "staff_duplicate_charge",
+        order,
+        staff,
+        settings.LANGUAGE_CODE,
+        payment=payment,
+        refund_note=_(payment.refund_note) if payment.refund_note else "",
+        admin_url=_absolute(reverse("admin:orders_order_change", args=[order.pk])),
     )

@@ -22,6 +22,8 @@ from fenrun.orders.addresses import clean_home_address
 from fenrun.orders.events import OrderPlaced, OrderStatusChanged
 from fenrun.orders.models import (
     Carrier,
+    Cart,
+    CartLine,
     Order,
     OrderLine,
     OrderStatusChange,
@@ -64,6 +66,21 @@ class AlreadyImportedError(CheckoutError):
         self.order_number = number
         super().__init__(
             message, "external_ref", {"external_ref": [message], "order_number": [number]}
+        )
+
+
+class AlreadyPlacedError(CheckoutError):
+    """The checkout form with this one-time token was already submitted and made an order."""
+
+    code = "already_placed"
+    status = HTTPStatus.CONFLICT
+
+    def __init__(self, order: Order):
+        self.order = order
+        super().__init__(
+            _("This order was already placed: order %(number)s.") % {"number": order.number},
+            "token",
+            {"token": [_("Already placed.")], "order_number": [order.number]},
         )
 
 
@@ -198,6 +215,7 @@ def place_order(
     context: dict | None = None,
     cart=None,
     credit_to_use: Decimal = ZERO,
+    checkout_token: str = "",
 ) -> Order:
     """Create an order from (product id, quantity) pairs at today's prices, taking stock.
 
@@ -206,6 +224,13 @@ def place_order(
     ``credit_to_use`` is shopping credit the buyer chose to spend; the wallet's OrderPlaced
     subscriber debits it in this transaction and refuses (raising CheckoutError) what is not
     allowed, which rolls the whole order back.
+
+    With a ``cart``, one cart makes one order however many submissions of it arrive at once:
+    the cart row is locked and its lines read again under the lock, and ``items`` must still be
+    exactly what it holds (else "cart_changed"); the winner empties it, so the others find it
+    changed. ``checkout_token`` is the checkout form's one-time token: a second submission of
+    the same form raises AlreadyPlacedError naming the first one's order (a unique key on
+    Order backs this when the cart cannot, e.g. without one).
     """
     if payment_method not in PaymentMethod.values:
         raise CheckoutError(_("Choose a payment method."), "payment_method")
@@ -222,8 +247,13 @@ def place_order(
     if external_ref:
         # The cheap check before taking stock; the unique constraint decides when pushes race.
         _refuse_if_imported(source, external_ref)
+    checkout_token = (checkout_token or "")[:64]
+    _refuse_if_placed(checkout_token, user)
 
     with transaction.atomic():
+        if cart is not None:
+            # Taken before the products, like every other checkout of this cart.
+            _lock_cart_holding(cart, quantities, checkout_token, user)
         # Lock in id order so that concurrent checkouts of overlapping carts cannot deadlock.
         products = {
             p.pk: p
@@ -276,6 +306,7 @@ def place_order(
             payment_method=payment_method,
             source=source,
             external_ref=external_ref,
+            checkout_token=checkout_token,
         )
         OrderLine.objects.bulk_create(
             OrderLine(
@@ -294,7 +325,7 @@ def place_order(
             order=order, from_status="", to_status=OrderStatus.PENDING, actor=user, note=source
         )
         if cart is not None:
-            cart.lines.filter(product_id__in=quantities).delete()
+            CartLine.objects.filter(cart_id=cart.pk, product_id__in=quantities).delete()
         events.publish(OrderPlaced(order_id=order.pk, context=dict(context or {})))
         notifications.order_placed(order.pk)
     if order.credit_used:
@@ -321,8 +352,62 @@ def record_credit_split(order_id: int, *, credit_covers_shipping: bool) -> Decim
     return split
 
 
+def order_placed_with(checkout_token: str, user) -> Order | None:
+    """The order this buyer already placed with this checkout form's token, if any.
+
+    Looked up for the same buyer only (a guest's order for a guest): a token is no key to
+    somebody else's order.
+    """
+    if not checkout_token:
+        return None
+    owner = {"user": user} if user is not None else {"user__isnull": True}
+    return Order.objects.filter(checkout_token=checkout_token[:64], **owner).first()
+
+
+def _refuse_if_placed(checkout_token: str, user) -> None:
+    earlier = order_placed_with(checkout_token, user)
+    if earlier is not None:
+        raise AlreadyPlacedError(earlier)
+
+
+def _lock_cart_holding(cart, quantities: dict[int, int], checkout_token: str, user) -> None:
+    """Lock the cart's row and check, under the lock, that it still holds exactly ``quantities``.
+
+    Concurrent submissions of one cart wait here for each other; the first empties the cart, so
+    the others find either its token already used or the cart changed.
+    """
+    if not list(Cart.objects.select_for_update().filter(pk=cart.pk).values_list("pk", flat=True)):
+        raise _cart_changed(_("Your cart is empty."))
+    _refuse_if_placed(checkout_token, user)
+    held: dict[int, int] = {}
+    for product_id, quantity in CartLine.objects.filter(cart_id=cart.pk).values_list(
+        "product_id", "quantity"
+    ):
+        held[product_id] = held.get(product_id, 0) + quantity
+    if not held:
+        raise _cart_changed(
+            _("Your cart is empty: its items may just have been ordered. See your orders.")
+        )
+    if held != quantities:
+        raise _cart_changed(
+            _("Your cart changed while you were checking out. Check the order and submit it again.")
+        )
+
+
+def _cart_changed(message) -> CheckoutError:
+    return CheckoutError(str(message), "items", {"items": [str(message)]}, code="cart_changed")
+
+
 def _create_order_row(
-    *, quote, user, recipient, shipping_method, payment_method, source, external_ref
+    *,
+    quote,
+    user,
+    recipient,
+    shipping_method,
+    payment_method,
+    source,
+    external_ref,
+    checkout_token="",
 ):
     is_cvs = shipping_method.kind == ShippingMethod.Kind.CVS
     fields = dict(
@@ -330,6 +415,7 @@ def _create_order_row(
         email=recipient.email,
         source=source,
         external_ref=external_ref,
+        checkout_token=checkout_token,
         recipient_name=recipient.name.strip(),
         recipient_phone=recipient.phone,
         county="" if is_cvs else recipient.county.strip(),
@@ -355,6 +441,12 @@ def _create_order_row(
         except IntegrityError:
             if external_ref:
                 _refuse_if_imported(source, external_ref)
+            if checkout_token and Order.objects.filter(checkout_token=checkout_token).exists():
+                # The same form, submitted where no cart lock serialised the two.
+                _refuse_if_placed(checkout_token, user)
+                raise CheckoutError(
+                    _("This form was already used. Reload the page and try again."), "token"
+                ) from None
     raise CheckoutError(_("Could not allocate an order number; please try again."))
 
 
@@ -454,12 +546,14 @@ def change_status(
 
 __all__ = [
     "AlreadyImportedError",
+    "AlreadyPlacedError",
     "CheckoutError",
     "Recipient",
     "ShipmentError",
     "TransitionError",
     "change_status",
     "clean_shipment",
+    "order_placed_with",
     "place_order",
     "record_credit_split",
     "validate_recipient",

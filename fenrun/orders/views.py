@@ -22,9 +22,21 @@ from fenrun.orders.addresses import district_lists
 from fenrun.orders.cart import cart_lines, get_cart, quote_lines
 from fenrun.orders.forms import CheckoutForm
 from fenrun.orders.models import Order, Payment, PaymentMethod, ShippingMethod
-from fenrun.orders.payments import CallbackError, TestGateway, record_callback
+from fenrun.orders.payments import (
+    CallbackError,
+    PaymentError,
+    TestGateway,
+    record_callback,
+    start_payment,
+)
 from fenrun.orders.pricing import Quote, apply_credit, build_quote
-from fenrun.orders.services import CheckoutError, Recipient, place_order
+from fenrun.orders.services import (
+    AlreadyPlacedError,
+    CheckoutError,
+    Recipient,
+    order_placed_with,
+    place_order,
+)
 from fenrun.orders.status import OrderStatus
 
 SESSION_ORDERS = "fenrun_placed_orders"
@@ -158,8 +170,31 @@ def _on_form_fields(exc: CheckoutError) -> DomainError:
     return DomainError(exc.message, errors=errors, code=exc.code, status=exc.status)
 
 
+def _after_placing(request, order: Order, *, repeated: bool = False):
+    """Where the buyer goes once their order exists: its payment, or its page.
+
+    A repeated submission of the same checkout form lands in the same place as the first (the
+    browser shows the last answer of a double click), on the payment already opened for it.
+    """
+    remember_order(request, order)
+    if repeated:
+        messages.info(request, _("This order was already placed; here it is."))
+    if order.payment_method == PaymentMethod.GATEWAY and order.grand_total > 0:
+        gateway = TestGateway()
+        try:
+            return redirect(gateway.redirect_url(start_payment(gateway, order)))
+        except PaymentError:
+            pass  # paid (or cancelled) meanwhile: its page says so
+    return redirect("orders:placed", number=order.number)
+
+
 @require_http_methods(["GET", "POST"])
 def checkout(request):
+    buyer = request.user if request.user.is_authenticated else None
+    if request.method == "POST":
+        earlier = order_placed_with(request.POST.get("token", ""), buyer)
+        if earlier is not None:
+            return _after_placing(request, earlier, repeated=True)
     cart = get_cart(request)
     lines = cart_lines(cart)
     if not lines:
@@ -185,19 +220,22 @@ def checkout(request):
                     recipient=_recipient(data),
                     shipping_method=data["shipping_method"],
                     payment_method=data["payment_method"],
-                    user=request.user if request.user.is_authenticated else None,
+                    user=buyer,
                     cart=cart,
                     context={"attribution": getattr(request, "attribution", None)},
                     credit_to_use=data.get("credit_to_use") or Decimal("0"),
+                    checkout_token=data["token"],
                 )
+            except AlreadyPlacedError as exc:
+                return _after_placing(request, exc.order, repeated=True)
             except CheckoutError as exc:
+                if exc.code == "cart_changed":
+                    # What the page showed is no longer the cart: show the cart as it is now.
+                    messages.error(request, exc.message)
+                    return redirect("orders:checkout")
                 add_to_form(form, _on_form_fields(exc))
             else:
-                remember_order(request, order)
-                if order.payment_method == PaymentMethod.GATEWAY and order.grand_total > 0:
-                    gateway = TestGateway()
-                    return redirect(gateway.redirect_url(gateway.start(order)))
-                return redirect("orders:placed", number=order.number)
+                return _after_placing(request, order)
     return render(
         request,
         "orders/checkout.html",
@@ -243,13 +281,16 @@ def placed(request, number):
 
 @require_POST
 def pay(request, number):
-    """Start another gateway payment for a pending order (after a failed or abandoned one)."""
+    """Pay a pending order: the payment still open for it, else a new one (after a failed or
+    abandoned one)."""
     order = visible_order(request, number)
-    if order.payment_method != PaymentMethod.GATEWAY or order.status != OrderStatus.PENDING:
-        messages.info(request, _("This order does not need an online payment."))
-        return redirect("orders:placed", number=order.number)
     gateway = TestGateway()
-    return redirect(gateway.redirect_url(gateway.start(order)))
+    try:
+        payment = start_payment(gateway, order)
+    except PaymentError as exc:
+        messages.info(request, exc.message)
+        return redirect("orders:placed", number=order.number)
+    return redirect(gateway.redirect_url(payment))
 
 
 def _test_gateway_enabled() -> bool:
@@ -277,11 +318,21 @@ def test_gateway(request, reference):
         gateway = TestGateway()
         payload = {"reference": payment.reference, "result": result, "amount": str(payment.amount)}
         try:
-            record_callback(gateway, payload, gateway.sign(payload))
+            payment = record_callback(gateway, payload, gateway.sign(payload))
         except CallbackError:
             messages.error(request, _("The payment could not be recorded. Please try again."))
         else:
-            if result == "success":
+            if payment.status == Payment.Status.REFUNDED:
+                messages.warning(
+                    request,
+                    _("This order no longer needed paying: this payment has been refunded."),
+                )
+            elif payment.status == Payment.Status.DUPLICATE:
+                messages.warning(
+                    request,
+                    _("This order no longer needed paying: this payment will be refunded."),
+                )
+            elif result == "success":
                 messages.success(request, _("Payment received. Thank you!"))
             else:
                 messages.error(request, _("The payment failed. You can try again."))

@@ -1,11 +1,9 @@
 """Wallet forms. Amount rules live in the services; these forms carry input and errors."""
 
-from uuid import uuid4
-
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from fenrun.core.forms import DateRangeForm
+from fenrun.core.forms import DateRangeForm, TokenForm
 from fenrun.wallet.models import AccountKind
 from fenrun.wallet.selectors import HISTORY_TYPES
 
@@ -20,20 +18,6 @@ TYPE_LABELS = {
 
 def _numeric(**attrs):
     return forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off", **attrs})
-
-
-class TokenForm(forms.Form):
-    """Carries a one-time token: submitting the same form twice is done once."""
-
-    token = forms.CharField(widget=forms.HiddenInput, max_length=64)
-    # Two of these forms share a page (conversion and withdrawal, adjustment and conversion):
-    # each needs its own element ids, or both hidden tokens would be "id_token".
-    id_prefix = "form"
-
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("initial", {}).setdefault("token", uuid4().hex)
-        kwargs.setdefault("auto_id", f"id_{self.id_prefix}_%s")
-        super().__init__(*args, **kwargs)
 
 
 class HistoryFilterForm(DateRangeForm):

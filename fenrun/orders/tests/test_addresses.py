@@ -6,6 +6,7 @@ import shutil
 import subprocess
 from decimal import Decimal
 from pathlib import Path
+from uuid import uuid4
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -156,6 +157,7 @@ def _form_data(**overrides):
         "street": "復興南路一段1號",
         "postal_code": "106",
         "payment_method": "atm",
+        "token": uuid4().hex,  # the checkout form's one-time token
     }
     data.update(overrides)
     return data

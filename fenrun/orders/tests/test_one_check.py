@@ -26,6 +26,8 @@ GOOD = {
     "postal_code": "106",
     "payment_method": "atm",
 }
+# What the checkout page adds to the fields: its one-time token.
+PAGE = {**GOOD, "token": "one-form"}
 
 
 @pytest.fixture
@@ -52,7 +54,7 @@ def api_errors(api, product, quantity=1, **overrides):
 
 
 def form_errors(home, **overrides):
-    form = CheckoutForm({**GOOD, **overrides, "shipping_method": home.pk})
+    form = CheckoutForm({**PAGE, **overrides, "shipping_method": home.pk})
     assert not form.is_valid()
     return {name: list(messages) for name, messages in form.errors.items()}
 
@@ -93,7 +95,7 @@ def test_short_stock_reads_the_same(home, api, settings):
     page = Client()
     page.post(reverse("storefront:cart_add"), {"product": product.pk, "quantity": 3})
     Product.objects.filter(pk=product.pk).update(stock=2)  # someone else bought one
-    response = page.post("/checkout/", {**GOOD, "shipping_method": home.pk})
+    response = page.post("/checkout/", {**PAGE, "shipping_method": home.pk})
     shown = list(response.context["form"].non_field_errors())
     assert shown == api_errors(api, product, quantity=3)["items.0.quantity"]
     assert shown == ["梨山高冷茶 只剩 2 件。"]

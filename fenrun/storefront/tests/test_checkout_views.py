@@ -1,4 +1,5 @@
 from decimal import Decimal
+from uuid import uuid4
 
 import pytest
 from django.urls import reverse
@@ -32,6 +33,7 @@ def home_form(method, **overrides):
         "postal_code": "106",
         "payment_method": "atm",
         "note": "請下午送",
+        "token": uuid4().hex,  # the form's one-time token: each call is a page of its own
     }
     data.update(overrides)
     return data
@@ -46,6 +48,7 @@ def cvs_form(method, **overrides):
         "cvs_store_name": "7-ELEVEN 復興門市",
         "cvs_store_id": "123456",
         "payment_method": "cod",
+        "token": uuid4().hex,
     }
     data.update(overrides)
     return data

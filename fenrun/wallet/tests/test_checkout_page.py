@@ -20,6 +20,7 @@ FORM = {
     "street": "復興南路一段1號",
     "postal_code": "106",
     "payment_method": "atm",
+    "token": "one-form",  # the checkout form's one-time token; each test posts one form
 }
 
 
