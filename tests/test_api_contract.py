@@ -295,3 +295,17 @@ def test_a_body_that_is_not_json_is_a_400_in_the_api_shape():
     )
     assert response.status_code == 400
     _is_error_shape(response, "malformed_body")
+
+
+def test_a_parser_that_refuses_a_body_by_a_shop_rule_gets_its_own_answer(monkeypatch):
+    from fenrun.core.errors import DomainError
+
+    def refuse(request):
+        raise DomainError("No control characters.", code="control_character")
+
+    monkeypatch.setattr(api.parser, "parse_body", refuse)
+    client = Client()
+    client.force_login(UserFactory())
+    response = client.post("/api/v1/wallet/me/conversions", b"{}", content_type="application/json")
+    assert response.status_code == 422
+    _is_error_shape(response, "control_character")

@@ -110,7 +110,11 @@ def install_error_handlers(api) -> None:
 
     @api.exception_handler(HttpError)
     def _http_error(request, exc):
-        if exc.status_code == 400 and exc.__cause__ is not None:
+        cause = exc.__cause__
+        if isinstance(cause, DomainError):
+            # A parser that refuses a body by a rule of the shop: its answer, not Ninja's 400.
+            return _domain_error(request, cause)
+        if exc.status_code == 400 and cause is not None:
             # Ninja's only 400: the body's parser failed (it chains the parser's exception).
             return respond(request, 400, _("The request body is not valid JSON."), code=MALFORMED)
         return respond(request, exc.status_code, str(exc))
