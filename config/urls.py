@@ -1,6 +1,6 @@
 from django.conf import settings
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 from django.views.static import serve
 
 from fenrun.api import api
@@ -11,6 +11,8 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
+    # Any other /api/ address (another version, a typo) answers in the API's shape too.
+    re_path(r"^api/", api.not_found_view),
     path("accounts/", include("fenrun.accounts.urls")),
     path("", include("fenrun.orders.urls")),
     path("", include("fenrun.referrals.urls")),

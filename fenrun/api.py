@@ -1,10 +1,58 @@
 """The JSON API: one Ninja object under /api/v1/, each app mounting its own router."""
 
+from functools import wraps
+
+from django.urls import URLPattern, re_path
+from django.utils.decorators import method_decorator
+from django.views.decorators.csrf import csrf_exempt
 from ninja import NinjaAPI
 
-from fenrun.core.api_errors import install_error_handlers
+from fenrun.core.api_errors import (
+    document_malformed_bodies,
+    install_error_handlers,
+    not_allowed_body,
+    not_found_body,
+)
 
-api = NinjaAPI(
+
+class FenrunAPI(NinjaAPI):
+    """Ninja, with every answer of its URLs in the API's error shape.
+
+    A URL under the API that names no operation (``/orders/x/y``, an id that is not a number)
+    is a JSON 404, not Django's HTML page; a method the URL does not take is a JSON 405 with
+    ``Allow``; a body that is not JSON is a 400, and the document says so on every operation that
+    takes a body.
+    """
+
+    def get_openapi_schema(self, *args, **kwargs):
+        return document_malformed_bodies(super().get_openapi_schema(*args, **kwargs))
+
+    def _get_urls(self):
+        urls = super()._get_urls()
+        for pattern in urls:
+            if isinstance(pattern, URLPattern):
+                pattern.callback = self._json_not_allowed(pattern.callback)
+        return [*urls, re_path(r"^.*$", self.not_found_view, name="not-found")]
+
+    @method_decorator(csrf_exempt)
+    def not_found_view(self, request, *args, **kwargs):
+        # CSRF-exempt like every Ninja view: a POST to a wrong address is a 404, not a CSRF page.
+        return self.create_response(request, not_found_body(), status=404)
+
+    def _json_not_allowed(self, view):
+        @wraps(view)
+        def answered(request, *args, **kwargs):
+            response = view(request, *args, **kwargs)
+            if response.status_code == 405 and response.has_header("Allow"):
+                json_response = self.create_response(request, not_allowed_body(), status=405)
+                json_response["Allow"] = response["Allow"]
+                return json_response
+            return response
+
+        return answered
+
+
+api = FenrunAPI(
     title="fenrun API",
     version="1",
     description="Catalogue, orders, referrals, commissions and wallet of a fenrun shop.",

@@ -20,7 +20,7 @@ from typing import Annotated, Literal
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
-from pydantic import ConfigDict, StringConstraints
+from pydantic import StringConstraints
 
 from fenrun.commissions import engine, selectors, services
 from fenrun.commissions.forms import PlanSpec, PreviewForm, problems_by_path
@@ -32,12 +32,13 @@ from fenrun.commissions.models import (
     PlanVersion,
 )
 from fenrun.commissions.presentation import preview_rows
-from fenrun.core.api_errors import ApiError, ErrorOut
+from fenrun.core.api_errors import ApiError, errors
 from fenrun.core.auth import is_integrator
 from fenrun.core.errors import DomainError
 from fenrun.core.paging import MAX_OFFSET
 from fenrun.core.periods import EARLIEST, LATEST
 from fenrun.core.permissions import Capability, member_only, staff_only
+from fenrun.core.schemas import Id, InputSchema
 from fenrun.orders.models import Order
 
 router = Router(tags=["commissions"])
@@ -46,19 +47,15 @@ PLANS = Capability.MANAGE_PLANS
 SETTLE = Capability.SETTLE_COMMISSIONS
 
 
-class Strict(Schema):
-    model_config = ConfigDict(extra="forbid")
-
-
 # -- plans -----------------------------------------------------------------------------------
 
 
-class GuaranteedIn(Strict):
+class GuaranteedIn(InputSchema):
     tree_level: int = Field(..., description="Absolute tree level; the roots are 1.", examples=[1])
     rate: Decimal = Field(..., description="Percent, up to two decimals.", examples=["1"])
 
 
-class PlanIn(Strict):
+class PlanIn(InputSchema):
     name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)] = Field(
         ..., max_length=80, examples=["推薦獎金（兩層）"]
     )
@@ -206,7 +203,7 @@ def _plans_queryset():
 
 @router.get(
     "/plans",
-    response={200: list[PlanOut], 403: ErrorOut},
+    response={200: list[PlanOut], **errors(401, 403)},
     summary="List commission plans",
     **staff_only(PLANS, integrators=True),
 )
@@ -220,7 +217,7 @@ def list_plans(request):
 
 @router.post(
     "/plans",
-    response={201: PlanOut, 403: ErrorOut, 422: ErrorOut},
+    response={201: PlanOut, **errors(401, 403, 409, 422)},
     summary="Create a plan",
     **staff_only(PLANS),
 )
@@ -230,61 +227,61 @@ def create_plan(request, payload: PlanIn):
 
 
 @router.get(
-    "/plans/{int:plan_id}",
-    response={200: PlanOut, 403: ErrorOut, 404: ErrorOut},
+    "/plans/{id:plan_id}",
+    response={200: PlanOut, **errors(401, 403, 404)},
     summary="Read a plan",
     **staff_only(PLANS, integrators=True),
 )
-def get_plan(request, plan_id: int):
+def get_plan(request, plan_id: Id):
     return _plan_out(get_object_or_404(_plans_queryset(), pk=plan_id))
 
 
 @router.put(
-    "/plans/{int:plan_id}",
-    response={200: PlanOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut},
+    "/plans/{id:plan_id}",
+    response={200: PlanOut, **errors(401, 403, 404, 409, 422)},
     summary="Change a plan (changed rules add a version; past orders keep theirs)",
     **staff_only(PLANS),
 )
-def update_plan(request, plan_id: int, payload: PlanIn):
+def update_plan(request, plan_id: Id, payload: PlanIn):
     plan = get_object_or_404(CommissionPlan, pk=plan_id)
     services.save_plan(spec=plan_spec(payload), actor=request.auth, plan=plan)
     return _plan_out(_plans_queryset().get(pk=plan_id))
 
 
 @router.delete(
-    "/plans/{int:plan_id}",
-    response={204: None, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut},
+    "/plans/{id:plan_id}",
+    response={204: None, **errors(401, 403, 404, 409)},
     summary="Delete a plan no order has used",
     **staff_only(PLANS),
 )
-def delete_plan(request, plan_id: int):
+def delete_plan(request, plan_id: Id):
     services.delete_plan(get_object_or_404(CommissionPlan, pk=plan_id))
     return Status(204, None)
 
 
 @router.post(
-    "/plans/{int:plan_id}/default",
-    response={200: PlanOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut},
+    "/plans/{id:plan_id}/default",
+    response={200: PlanOut, **errors(401, 403, 404, 409)},
     summary="Make a plan the default",
     **staff_only(PLANS),
 )
-def make_default(request, plan_id: int):
+def make_default(request, plan_id: Id):
     services.set_default_plan(get_object_or_404(CommissionPlan, pk=plan_id))
     return _plan_out(_plans_queryset().get(pk=plan_id))
 
 
-class AssignmentIn(Strict):
+class AssignmentIn(InputSchema):
     target: Literal["product", "category", "member", "group"]
     id: int = Field(..., description="Id of the product, category, member or member group.")
 
 
 @router.post(
-    "/plans/{int:plan_id}/assignments",
-    response={201: AssignmentOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut},
+    "/plans/{id:plan_id}/assignments",
+    response={201: AssignmentOut, **errors(401, 403, 404, 409, 422)},
     summary="Assign a plan to a product, category, member or member group",
     **staff_only(PLANS),
 )
-def add_assignment(request, plan_id: int, payload: AssignmentIn):
+def add_assignment(request, plan_id: Id, payload: AssignmentIn):
     from django.contrib.auth import get_user_model
 
     from fenrun.accounts.models import MemberGroup
@@ -308,12 +305,12 @@ def add_assignment(request, plan_id: int, payload: AssignmentIn):
 
 
 @router.delete(
-    "/assignments/{int:assignment_id}",
-    response={204: None, 403: ErrorOut, 404: ErrorOut},
+    "/assignments/{id:assignment_id}",
+    response={204: None, **errors(401, 403, 404)},
     summary="Remove an assignment",
     **staff_only(PLANS),
 )
-def delete_assignment(request, assignment_id: int):
+def delete_assignment(request, assignment_id: Id):
     services.remove_assignment(get_object_or_404(PlanAssignment, pk=assignment_id))
     return Status(204, None)
 
@@ -353,7 +350,7 @@ class PreviewOut(Schema):
 
 @router.post(
     "/plans/preview",
-    response={200: PreviewOut, 403: ErrorOut, 422: ErrorOut},
+    response={200: PreviewOut, **errors(401, 403, 422)},
     summary="Who gets what from an order of NT$X by a member at level n, under given rules",
     **staff_only(PLANS),
 )
@@ -463,28 +460,22 @@ def _visible_order(request, order_id: int) -> Order:
 
 
 @router.get(
-    "/orders/{int:order_id}",
-    response={200: OrderCommissionsOut, 403: ErrorOut, 404: ErrorOut},
+    "/orders/{id:order_id}",
+    response={200: OrderCommissionsOut, **errors(401, 403, 404)},
     summary="An order's commissions",
     **staff_only(SETTLE, Capability.VIEW_REPORTS, integrators=True),
 )
-def order_commissions(request, order_id: int):
+def order_commissions(request, order_id: Id):
     return _order_commissions(_visible_order(request, order_id))
 
 
 @router.post(
-    "/orders/{int:order_id}/create",
-    response={
-        200: OrderCommissionsOut,
-        201: OrderCommissionsOut,
-        403: ErrorOut,
-        404: ErrorOut,
-        409: ErrorOut,
-    },
+    "/orders/{id:order_id}/create",
+    response={200: OrderCommissionsOut, 201: OrderCommissionsOut, **errors(401, 403, 404, 409)},
     summary="Create an order's commissions by hand (新增推薦獎金); a repeat changes nothing",
     **staff_only(SETTLE),
 )
-def create_order_commissions(request, order_id: int):
+def create_order_commissions(request, order_id: Id):
     order = get_object_or_404(Order, pk=order_id)
     result = services.create_commissions_for_order(order.pk, actor=request.auth)
     return Status(201 if result.created else 200, _order_commissions(order))
@@ -510,7 +501,7 @@ class MineOut(Schema):
 
 @router.get(
     "/mine",
-    response={200: MineOut, 401: ErrorOut, 422: ErrorOut},
+    response={200: MineOut, **errors(401, 403, 422)},
     summary="My commissions",
     **member_only(),
 )
@@ -530,14 +521,14 @@ def my_commissions(request, filters: Query[MineFilter]):
     }
 
 
-class SettingsIO(Strict):
+class SettingsIO(InputSchema):
     automatic: bool = Field(True, description="Create commissions when an order is completed.")
     hold_days: int = Field(7, ge=0, le=365, description="Days pending before they are available.")
 
 
 @router.get(
     "/settings",
-    response={200: SettingsIO, 403: ErrorOut},
+    response={200: SettingsIO, **errors(401, 403)},
     summary="Commission settings",
     **staff_only(PLANS, SETTLE),
 )
@@ -547,7 +538,7 @@ def get_settings(request):
 
 @router.put(
     "/settings",
-    response={200: SettingsIO, 403: ErrorOut, 422: ErrorOut},
+    response={200: SettingsIO, **errors(401, 403, 422)},
     summary="Change commission settings",
     **staff_only(PLANS),
 )

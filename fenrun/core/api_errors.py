@@ -22,6 +22,12 @@ class ErrorOut(Schema):
     errors: dict[str, list[str]] = {}
 
 
+def errors(*statuses: int) -> dict:
+    """Response-map entries for the refusals an operation can give, all in the one ``ErrorOut``:
+    ``response={200: ThingOut, **errors(401, 403, 404)}``."""
+    return dict.fromkeys(statuses, ErrorOut)
+
+
 class ApiError(DomainError):
     """An answer decided in the API layer itself (a bad header, an unknown slug)."""
 
@@ -36,6 +42,31 @@ class ApiError(DomainError):
 
 
 _CODES = {401: "unauthenticated", 403: "forbidden", 404: "not_found", 409: "conflict"}
+
+
+MALFORMED = "malformed_body"
+MALFORMED_RESPONSE = {
+    "description": "The body is not JSON (`code` malformed_body).",
+    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorOut"}}},
+}
+
+
+def document_malformed_bodies(schema: dict) -> dict:
+    """Every operation that reads a body can answer 400 before any of its code runs."""
+    for methods in schema["paths"].values():
+        for operation in methods.values():
+            if "requestBody" in operation:
+                operation["responses"].setdefault(400, MALFORMED_RESPONSE)
+    return schema
+
+
+def not_found_body() -> dict:
+    """An address under the API that names no operation."""
+    return {"detail": _("Not found."), "code": "not_found"}
+
+
+def not_allowed_body() -> dict:
+    return {"detail": _("This address does not take this method."), "code": "method_not_allowed"}
 
 
 def install_error_handlers(api) -> None:
@@ -79,4 +110,11 @@ def install_error_handlers(api) -> None:
 
     @api.exception_handler(HttpError)
     def _http_error(request, exc):
+        cause = exc.__cause__
+        if isinstance(cause, DomainError):
+            # A parser that refuses a body by a rule of the shop: its answer, not Ninja's 400.
+            return _domain_error(request, cause)
+        if exc.status_code == 400 and cause is not None:
+            # Ninja's only 400: the body's parser failed (it chains the parser's exception).
+            return respond(request, 400, _("The request body is not valid JSON."), code=MALFORMED)
         return respond(request, exc.status_code, str(exc))

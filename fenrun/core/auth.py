@@ -14,7 +14,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja.errors import AuthenticationError
 from ninja.security import HttpBearer, SessionAuth
+from ninja.utils import check_csrf
 
+from fenrun.core.api_errors import ApiError
 from fenrun.core.models import IntegratorToken
 
 KEY_PREFIX = "fr_"
@@ -93,21 +95,50 @@ class IntegratorTokenAuth(HttpBearer):
         return authenticate_integrator(token)
 
 
+class NoIntegratorKeys:
+    """First on an operation integrators may not call. A key is still checked as everywhere
+    (a bad one is 401 even beside a session); a good one is 403: the caller is known, and may
+    not do this. Not an ``AuthBase``, so the OpenAPI document does not offer the key there."""
+
+    _keys = IntegratorTokenAuth()
+
+    def __call__(self, request):
+        if self._keys(request) is not None:
+            raise ApiError(
+                403,
+                _("An integrator key may not call this operation."),
+                code="integrator_not_allowed",
+            )
+        return None
+
+
 class MemberSessionAuth(SessionAuth):
     """Django's session login; CSRF is checked only once there is a logged-in user.
 
     Ninja's SessionAuth checks CSRF before it knows whether anybody is logged in, which would
     answer 403 to an anonymous or token-only POST instead of trying the next method or 401.
+    A logged-in write without the token is 403 ``csrf_failed`` in the API's error shape.
     """
 
     def __call__(self, request):
         user = getattr(request, "user", None)
         if user is None or not user.is_authenticated:
             return None
-        return super().__call__(request)
+        if not getattr(request, "_ninja_csrf_exempt", False) and check_csrf(request):
+            raise ApiError(
+                403,
+                _(
+                    "CSRF check failed: send the csrftoken cookie's value in the X-CSRFToken header."
+                ),
+                code="csrf_failed",
+            )
+        return user
 
 
-member_or_integrator = [IntegratorTokenAuth(), MemberSessionAuth()]
+def api_auth(session_auth, *, integrators: bool) -> list:
+    """The auth list of every guarded operation, whichever router it is on: the bearer key is
+    decided first (401 if bad, 403 if integrators may not call it), then the session."""
+    return [IntegratorTokenAuth() if integrators else NoIntegratorKeys(), session_auth]
 
 
 def is_integrator(auth) -> bool:

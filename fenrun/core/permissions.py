@@ -185,12 +185,10 @@ def staff_only(*capabilities: Capability, integrators: bool = False) -> dict:
     """
     if not capabilities:
         raise ValueError("staff_only() needs at least one capability")
-    caps = frozenset(capabilities)
-    auth: list = [_staff_auth_class()(caps)]
-    if integrators:
-        from fenrun.core.auth import IntegratorTokenAuth
+    from fenrun.core.auth import api_auth
 
-        auth.insert(0, IntegratorTokenAuth())
+    caps = frozenset(capabilities)
+    auth = api_auth(_staff_auth_class()(caps), integrators=integrators)
     access = sorted(str(c) for c in caps)
     if integrators:
         access.append("integrator")
@@ -199,9 +197,9 @@ def staff_only(*capabilities: Capability, integrators: bool = False) -> dict:
 
 def member_only(*, integrators: bool = False) -> dict:
     """A logged-in member's own data (staff use it as members too)."""
-    from fenrun.core.auth import IntegratorTokenAuth, MemberSessionAuth
+    from fenrun.core.auth import MemberSessionAuth, api_auth
 
-    auth = [IntegratorTokenAuth(), MemberSessionAuth()] if integrators else [MemberSessionAuth()]
+    auth = api_auth(MemberSessionAuth(), integrators=integrators)
     access = ["member", "integrator"] if integrators else ["member"]
     return {"auth": auth, "openapi_extra": {"x-access": access}}
 

@@ -26,14 +26,14 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
-from pydantic import ConfigDict
 
 from fenrun.catalog.models import Product
-from fenrun.core.api_errors import ApiError, ErrorOut
+from fenrun.core.api_errors import ApiError, ErrorOut, errors
 from fenrun.core.auth import is_integrator
 from fenrun.core.paging import limit_param, offset_param
 from fenrun.core.permissions import Capability, has, has_any, member_only, staff_only
 from fenrun.core.privacy import mask_email
+from fenrun.core.schemas import InputSchema
 from fenrun.orders import selectors
 from fenrun.orders.models import Carrier, Order, PaymentMethod, ShippingMethod
 from fenrun.orders.services import Recipient, change_status, place_order
@@ -60,22 +60,18 @@ class TransitionRefusedOut(ErrorOut):
 # -- input -------------------------------------------------------------------------------------
 
 
-class Strict(Schema):
-    model_config = ConfigDict(extra="forbid")
-
-
 ProductId = Annotated[int, Field(strict=True, ge=1, le=2**63 - 1)]
 ProductSlug = Annotated[str, Field(min_length=1, max_length=120)]
 
 
-class OrderItemIn(Strict):
+class OrderItemIn(InputSchema):
     product: ProductId | ProductSlug = Field(
         ..., description="The product's slug, or its numeric id.", examples=["pingtung-mango"]
     )
     quantity: int = Field(..., strict=True, ge=1, le=MAX_QUANTITY, examples=[2])
 
 
-class OrderIn(Strict):
+class OrderIn(InputSchema):
     items: list[OrderItemIn] = Field(..., min_length=1, max_length=100)
     recipient_name: str = Field(..., min_length=1, max_length=60)
     recipient_phone: str = Field(..., max_length=20, description="A mobile number, 09xxxxxxxx.")
@@ -118,7 +114,7 @@ class OrderIn(Strict):
     )
 
 
-class StatusIn(Strict):
+class StatusIn(InputSchema):
     status: OrderStatus
     note: str = Field("", max_length=300)
     carrier: Carrier | None = Field(
@@ -345,7 +341,7 @@ def create_order(request, payload: OrderIn):
 
 @router.get(
     "",
-    response={200: OrderPage, 401: ErrorOut, 422: ErrorOut},
+    response={200: OrderPage, **errors(401, 422)},
     summary="List orders",
     **member_only(integrators=True),
 )
@@ -369,7 +365,7 @@ def list_orders(
 
 @router.get(
     "/{number}",
-    response={200: OrderOut, 401: ErrorOut, 404: ErrorOut},
+    response={200: OrderOut, **errors(401, 404)},
     summary="One order",
     **member_only(integrators=True),
 )

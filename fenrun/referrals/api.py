@@ -5,17 +5,21 @@ from datetime import datetime
 from django.contrib.auth import get_user_model
 from django.core.paginator import Paginator
 from django.utils.translation import gettext as _
-from ninja import Field, Router, Schema, Status
+from ninja import Field, Query, Router, Schema, Status
 
 from fenrun.accounts.contact import email_for
 from fenrun.catalog.models import Product
-from fenrun.core.api_errors import ApiError, ErrorOut
+from fenrun.core.api_errors import ApiError, errors
 from fenrun.core.permissions import Capability, member_only, staff_only
+from fenrun.core.schemas import Id, InputSchema
 from fenrun.referrals import selectors, services
 
 router = Router(tags=["referrals"])
 
-ERRORS = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut}
+READ = errors(401, 403)
+FILTERED = errors(401, 403, 422)
+ON_MEMBER = errors(401, 403, 404)
+ON_MEMBER_FILTERED = errors(401, 403, 404, 422)
 
 
 class StatsOut(Schema):
@@ -56,11 +60,11 @@ class LinksOut(Schema):
     links: list[LinkOut]
 
 
-class VanityIn(Schema):
+class VanityIn(InputSchema):
     code: str = Field(..., max_length=40)
 
 
-class CampaignIn(Schema):
+class CampaignIn(InputSchema):
     title: str = Field(..., max_length=120)
     slug: str = Field(..., max_length=40)
     kind: str = "live"
@@ -107,7 +111,7 @@ class TreeOut(Schema):
     downline_by_level: dict[int, int]
 
 
-class ReassignIn(Schema):
+class ReassignIn(InputSchema):
     sponsor_id: int | None = Field(None, description="Empty: the member becomes a source.")
     reason: str = Field(..., max_length=300)
 
@@ -150,7 +154,7 @@ def _link(request, code, product, stats) -> dict:
 
 @router.get(
     "/me",
-    response={200: MeOut, **ERRORS},
+    response={200: MeOut, **READ},
     summary="My codes, shop link and totals",
     **member_only(),
 )
@@ -173,7 +177,7 @@ def me(request):
 
 @router.get(
     "/me/links",
-    response={200: LinksOut, **ERRORS},
+    response={200: LinksOut, **FILTERED},
     summary="My product links with clicks, sign-ups, orders",
     **member_only(),
 )
@@ -193,7 +197,7 @@ def my_links(request, q: str = "", page: int = 1):
 
 @router.post(
     "/me/code",
-    response={201: CodeOut, **ERRORS},
+    response={201: CodeOut, **FILTERED},
     summary="Choose my own code (once)",
     **member_only(),
 )
@@ -218,7 +222,7 @@ def _campaign_out(request, code, campaign, stats) -> dict:
 
 @router.get(
     "/me/campaigns",
-    response={200: list[CampaignOut], **ERRORS},
+    response={200: list[CampaignOut], **READ},
     summary="Campaigns I can share, with my figures",
     **member_only(),
 )
@@ -231,7 +235,7 @@ def my_campaigns(request):
 
 @router.post(
     "/campaigns",
-    response={201: CampaignOut, **ERRORS},
+    response={201: CampaignOut, **FILTERED},
     summary="Create a campaign (staff who manage campaigns: shop-wide; allowed members: their own)",
     # A member operation: members the shop allows create their own campaigns. Whether the
     # campaign is shop-wide is decided by MANAGE_CAMPAIGNS in the service; a caller who may
@@ -261,12 +265,12 @@ def _get_user(user_id: int):
 
 
 @router.get(
-    "/members/{user_id}/tree",
-    response={200: TreeOut, **ERRORS},
+    "/members/{id:user_id}/tree",
+    response={200: TreeOut, **ON_MEMBER},
     summary="Staff: the tree around a member (e-mail masked without contact-data access)",
     **staff_only(Capability.VIEW_REPORTS),
 )
-def member_tree(request, user_id: int):
+def member_tree(request, user_id: Id):
     viewer = request.auth
     services.ensure_node(_get_user(user_id))
     view = selectors.tree_around(user_id)
@@ -282,25 +286,23 @@ def member_tree(request, user_id: int):
 
 
 @router.get(
-    "/members/{user_id}/uplines",
-    response={200: list[UplineOut], **ERRORS},
+    "/members/{id:user_id}/uplines",
+    response={200: list[UplineOut], **ON_MEMBER_FILTERED},
     summary="Staff: a member's uplines",
     **staff_only(Capability.VIEW_REPORTS),
 )
-def member_uplines(request, user_id: int, limit: int = 20):
-    if not 1 <= limit <= 10000:
-        raise ApiError(422, _("Invalid input."), {"limit": [_("Between 1 and 10000.")]})
+def member_uplines(request, user_id: Id, limit: int = Query(20, ge=1, le=10000)):
     services.ensure_node(_get_user(user_id))
     return selectors.upline_chain(user_id, limit)
 
 
 @router.post(
-    "/members/{user_id}/sponsor",
-    response={201: SponsorChangeOut, **ERRORS},
+    "/members/{id:user_id}/sponsor",
+    response={201: SponsorChangeOut, **ON_MEMBER_FILTERED},
     summary="Staff: re-assign a member's sponsor (audited)",
     **staff_only(Capability.CHANGE_SPONSORS),
 )
-def reassign(request, user_id: int, payload: ReassignIn):
+def reassign(request, user_id: Id, payload: ReassignIn):
     member = _get_user(user_id)
     sponsor = None
     if payload.sponsor_id is not None:
@@ -314,10 +316,10 @@ def reassign(request, user_id: int, payload: ReassignIn):
 
 
 @router.get(
-    "/members/{user_id}/sponsor-changes",
-    response={200: list[SponsorChangeOut], **ERRORS},
+    "/members/{id:user_id}/sponsor-changes",
+    response={200: list[SponsorChangeOut], **ON_MEMBER},
     summary="Staff: a member's sponsor changes",
     **staff_only(Capability.VIEW_REPORTS, Capability.CHANGE_SPONSORS),
 )
-def sponsor_changes(request, user_id: int):
+def sponsor_changes(request, user_id: Id):
     return list(_get_user(user_id).sponsor_changes.all()[:100])

@@ -14,10 +14,11 @@ from ninja import Field, Query, Router, Schema, Status
 from pydantic import field_serializer
 
 from fenrun.accounts.contact import email_for
-from fenrun.core.api_errors import ErrorOut
+from fenrun.core.api_errors import errors
 from fenrun.core.paging import MAX_OFFSET
 from fenrun.core.periods import EARLIEST, LATEST
 from fenrun.core.permissions import Capability, has, member_only, staff_only
+from fenrun.core.schemas import Id, InputSchema
 from fenrun.wallet import idempotency, selectors, services
 from fenrun.wallet.models import Conversion, Entry, Withdrawal
 
@@ -77,7 +78,7 @@ class HistoryOut(Out):
     items: list[EntryOut]
 
 
-class ConversionIn(Schema):
+class ConversionIn(InputSchema):
     coins: Amount
 
 
@@ -94,7 +95,7 @@ class ConversionOut(Out):
     decided_at: datetime | None
 
 
-class WithdrawalIn(Schema):
+class WithdrawalIn(InputSchema):
     amount: Amount
     bank_code: str
     account_number: str
@@ -120,15 +121,15 @@ class WithdrawalOut(Out):
     paid_at: datetime | None
 
 
-class ReasonIn(Schema):
+class ReasonIn(InputSchema):
     reason: str
 
 
-class ReferenceIn(Schema):
+class ReferenceIn(InputSchema):
     reference: str
 
 
-class AdjustmentIn(Schema):
+class AdjustmentIn(InputSchema):
     account: str = Field(description="coins, credit or debt (debt: a positive amount writes off)")
     amount: Amount
     reason: str
@@ -150,7 +151,13 @@ class MemberWalletOut(Out):
     history: list[EntryOut]
 
 
-ERRORS = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
+# Who is asking (401 nobody, 403 an integrator key, no CSRF token, or no capability); a write
+# can also meet its Idempotency-Key (422 reused or too long) and the request's state (409).
+READ = errors(401, 403)
+FILTERED = errors(401, 403, 422)
+WRITE = errors(401, 403, 409, 422)
+ON_ONE = errors(401, 403, 404, 409, 422)
+ON_ONE_READ = errors(401, 403, 404)
 
 
 def _entry(e: Entry) -> dict:
@@ -189,14 +196,14 @@ def _balances(user) -> dict:
 # --- member ------------------------------------------------------------------------------------
 
 
-@router.get("/me", response={200: BalancesOut, **ERRORS}, summary="My balances", **member_only())
+@router.get("/me", response={200: BalancesOut, **READ}, summary="My balances", **member_only())
 def my_balances(request):
     return Status(200, _balances(request.auth))
 
 
 @router.get(
     "/me/history",
-    response={200: HistoryOut, **ERRORS},
+    response={200: HistoryOut, **FILTERED},
     summary="My ledger entries",
     **member_only(),
 )
@@ -212,14 +219,14 @@ def my_history(request, filters: Query[HistoryFilter]):
     return Status(200, {"count": qs.count(), "items": [_entry(e) for e in page]})
 
 
-@router.get("/me/conversions", response={200: list[ConversionOut], **ERRORS}, **member_only())
+@router.get("/me/conversions", response={200: list[ConversionOut], **READ}, **member_only())
 def my_conversions(request):
     return Status(200, [_conversion(c) for c in selectors.conversions_of(request.auth)[:100]])
 
 
 @router.post(
     "/me/conversions",
-    response={201: ConversionOut, **ERRORS},
+    response={201: ConversionOut, **WRITE},
     summary="Apply to convert coins into shopping credit",
     **member_only(),
 )
@@ -232,11 +239,11 @@ def request_conversion(request, payload: ConversionIn):
 
 
 @router.post(
-    "/me/conversions/{conversion_id}/cancel",
-    response={200: ConversionOut, **ERRORS},
+    "/me/conversions/{id:conversion_id}/cancel",
+    response={200: ConversionOut, **ON_ONE},
     **member_only(),
 )
-def cancel_conversion(request, conversion_id: int):
+def cancel_conversion(request, conversion_id: Id):
     def work():
         conversion = services.cancel_conversion(conversion_id, member=request.auth)
         return 200, _conversion(conversion)
@@ -244,14 +251,14 @@ def cancel_conversion(request, conversion_id: int):
     return Status(*idempotency.run(request, work))
 
 
-@router.get("/me/withdrawals", response={200: list[WithdrawalOut], **ERRORS}, **member_only())
+@router.get("/me/withdrawals", response={200: list[WithdrawalOut], **READ}, **member_only())
 def my_withdrawals(request):
     return Status(200, [_withdrawal(w) for w in selectors.withdrawals_of(request.auth)[:100]])
 
 
 @router.post(
     "/me/withdrawals",
-    response={201: WithdrawalOut, **ERRORS},
+    response={201: WithdrawalOut, **WRITE},
     summary="Apply for a cash withdrawal",
     **member_only(),
 )
@@ -270,11 +277,11 @@ def request_withdrawal(request, payload: WithdrawalIn):
 
 
 @router.post(
-    "/me/withdrawals/{withdrawal_id}/cancel",
-    response={200: WithdrawalOut, **ERRORS},
+    "/me/withdrawals/{id:withdrawal_id}/cancel",
+    response={200: WithdrawalOut, **ON_ONE},
     **member_only(),
 )
-def cancel_withdrawal(request, withdrawal_id: int):
+def cancel_withdrawal(request, withdrawal_id: Id):
     def work():
         withdrawal = services.cancel_withdrawal(withdrawal_id, member=request.auth)
         return 200, _withdrawal(withdrawal)
@@ -285,18 +292,20 @@ def cancel_withdrawal(request, withdrawal_id: int):
 # --- staff -------------------------------------------------------------------------------------
 
 
-@router.get("/staff/conversions", response={200: list[ConversionOut], **ERRORS}, **staff_only(VIEW))
+@router.get(
+    "/staff/conversions", response={200: list[ConversionOut], **FILTERED}, **staff_only(VIEW)
+)
 def staff_conversions(request, status: str = "pending"):
     qs = Conversion.objects.all() if status == "all" else Conversion.objects.filter(status=status)
     return Status(200, [_conversion(c) for c in qs.order_by("created_at", "id")[:500]])
 
 
 @router.post(
-    "/staff/conversions/{conversion_id}/approve",
-    response={200: ConversionOut, **ERRORS},
+    "/staff/conversions/{id:conversion_id}/approve",
+    response={200: ConversionOut, **ON_ONE},
     **staff_only(DECIDE),
 )
-def approve_conversion(request, conversion_id: int):
+def approve_conversion(request, conversion_id: Id):
     staff = request.auth
 
     def work():
@@ -306,11 +315,11 @@ def approve_conversion(request, conversion_id: int):
 
 
 @router.post(
-    "/staff/conversions/{conversion_id}/reject",
-    response={200: ConversionOut, **ERRORS},
+    "/staff/conversions/{id:conversion_id}/reject",
+    response={200: ConversionOut, **ON_ONE},
     **staff_only(DECIDE),
 )
-def reject_conversion(request, conversion_id: int, payload: ReasonIn):
+def reject_conversion(request, conversion_id: Id, payload: ReasonIn):
     staff = request.auth
 
     def work():
@@ -320,7 +329,9 @@ def reject_conversion(request, conversion_id: int, payload: ReasonIn):
     return Status(*idempotency.run(request, work))
 
 
-@router.get("/staff/withdrawals", response={200: list[WithdrawalOut], **ERRORS}, **staff_only(VIEW))
+@router.get(
+    "/staff/withdrawals", response={200: list[WithdrawalOut], **FILTERED}, **staff_only(VIEW)
+)
 def staff_withdrawals(request, status: str = "open"):
     if status == "open":
         qs = Withdrawal.objects.filter(status__in=Withdrawal.OPEN)
@@ -332,23 +343,23 @@ def staff_withdrawals(request, status: str = "open"):
 
 
 @router.get(
-    "/staff/withdrawals/{withdrawal_id}",
-    response={200: WithdrawalOut, **ERRORS},
+    "/staff/withdrawals/{id:withdrawal_id}",
+    response={200: WithdrawalOut, **ON_ONE_READ},
     summary="One withdrawal; the full bank details only for staff who pay withdrawals",
     **staff_only(VIEW, DECIDE, PAY),
 )
-def staff_withdrawal(request, withdrawal_id: int):
+def staff_withdrawal(request, withdrawal_id: Id):
     withdrawal = get_object_or_404(Withdrawal, pk=withdrawal_id)
     # The full account number is for whoever makes the transfer; deciders see it masked.
     return Status(200, _withdrawal(withdrawal, full=has(request.auth, PAY)))
 
 
 @router.post(
-    "/staff/withdrawals/{withdrawal_id}/approve",
-    response={200: WithdrawalOut, **ERRORS},
+    "/staff/withdrawals/{id:withdrawal_id}/approve",
+    response={200: WithdrawalOut, **ON_ONE},
     **staff_only(DECIDE),
 )
-def approve_withdrawal(request, withdrawal_id: int):
+def approve_withdrawal(request, withdrawal_id: Id):
     staff = request.auth
 
     def work():
@@ -358,11 +369,11 @@ def approve_withdrawal(request, withdrawal_id: int):
 
 
 @router.post(
-    "/staff/withdrawals/{withdrawal_id}/reject",
-    response={200: WithdrawalOut, **ERRORS},
+    "/staff/withdrawals/{id:withdrawal_id}/reject",
+    response={200: WithdrawalOut, **ON_ONE},
     **staff_only(DECIDE),
 )
-def reject_withdrawal(request, withdrawal_id: int, payload: ReasonIn):
+def reject_withdrawal(request, withdrawal_id: Id, payload: ReasonIn):
     staff = request.auth
 
     def work():
@@ -373,11 +384,11 @@ def reject_withdrawal(request, withdrawal_id: int, payload: ReasonIn):
 
 
 @router.post(
-    "/staff/withdrawals/{withdrawal_id}/pay",
-    response={200: WithdrawalOut, **ERRORS},
+    "/staff/withdrawals/{id:withdrawal_id}/pay",
+    response={200: WithdrawalOut, **ON_ONE},
     **staff_only(PAY),
 )
-def pay_withdrawal(request, withdrawal_id: int, payload: ReferenceIn):
+def pay_withdrawal(request, withdrawal_id: Id, payload: ReferenceIn):
     staff = request.auth
 
     def work():
@@ -394,9 +405,11 @@ def _member(member_id: int):
 
 
 @router.get(
-    "/staff/members/{member_id}", response={200: MemberWalletOut, **ERRORS}, **staff_only(VIEW)
+    "/staff/members/{id:member_id}",
+    response={200: MemberWalletOut, **ON_ONE_READ},
+    **staff_only(VIEW),
 )
-def staff_member_wallet(request, member_id: int):
+def staff_member_wallet(request, member_id: Id):
     member = _member(member_id)
     entries = selectors.attach_sources(selectors.history(member)[:100])
     return Status(
@@ -411,12 +424,12 @@ def staff_member_wallet(request, member_id: int):
 
 
 @router.post(
-    "/staff/members/{member_id}/adjustments",
-    response={201: AdjustmentOut, **ERRORS},
+    "/staff/members/{id:member_id}/adjustments",
+    response={201: AdjustmentOut, **ON_ONE},
     summary="Adjust a member's coins or credit, or write off debt (reason required)",
     **staff_only(ADJUST),
 )
-def adjust(request, member_id: int, payload: AdjustmentIn):
+def adjust(request, member_id: Id, payload: AdjustmentIn):
     staff = request.auth
     member = _member(member_id)
     key = (request.headers.get(idempotency.HEADER) or "").strip()
@@ -444,12 +457,12 @@ def adjust(request, member_id: int, payload: AdjustmentIn):
 
 
 @router.post(
-    "/staff/members/{member_id}/conversions",
-    response={201: ConversionOut, **ERRORS},
+    "/staff/members/{id:member_id}/conversions",
+    response={201: ConversionOut, **ON_ONE},
     summary="Convert a member's coins now, at today's ratio",
     **staff_only(DECIDE),
 )
-def staff_convert(request, member_id: int, payload: ConversionIn):
+def staff_convert(request, member_id: Id, payload: ConversionIn):
     staff = request.auth
     member = _member(member_id)
 

@@ -6,8 +6,10 @@ from fenrun.analytics import selectors
 from fenrun.analytics.access import resolve_member
 from fenrun.analytics.api.common import period, viewer
 from fenrun.analytics.api.schemas import (
-    ERRORS,
+    FILTERED,
+    ON_MEMBER,
     SALES_FLAG,
+    STAFF_REPORT,
     ChildrenOut,
     DateParams,
     NodeDetailOut,
@@ -16,19 +18,20 @@ from fenrun.analytics.api.schemas import (
 )
 from fenrun.analytics.presenters import crumbs, node_payload, search_hit
 from fenrun.core.permissions import Capability, member_only, staff_only
+from fenrun.core.schemas import Id
 
 router = Router()
 
 
 @router.get(
-    "/members/{member_id}/node",
-    response={200: NodeDetailOut, **ERRORS},
+    "/members/{id:member_id}/node",
+    response={200: NodeDetailOut, **ON_MEMBER},
     summary="A member's chart node with figures",
     **member_only(),
 )
 def member_node(
     request,
-    member_id: int,
+    member_id: Id,
     dates: Query[DateParams],
     sales: bool = Query(True, description=SALES_FLAG),
 ):
@@ -50,14 +53,14 @@ def _children(who, days, parent_id, page) -> dict:
 
 
 @router.get(
-    "/members/{member_id}/children",
-    response={200: ChildrenOut, **ERRORS},
+    "/members/{id:member_id}/children",
+    response={200: ChildrenOut, **ON_MEMBER},
     summary="A page of a member's direct referrals with figures (the chart's lazy expansion)",
     **member_only(),
 )
 def member_children(
     request,
-    member_id: int,
+    member_id: Id,
     dates: Query[DateParams],
     nodes: Query[NodePageParams],
 ):
@@ -72,7 +75,7 @@ def member_children(
 
 @router.get(
     "/sources",
-    response={200: ChildrenOut, **ERRORS},
+    response={200: ChildrenOut, **STAFF_REPORT},
     summary="Staff: the organisation's sources (members without a sponsor), with figures",
     **staff_only(Capability.VIEW_REPORTS),
 )
@@ -87,7 +90,7 @@ def sources(request, dates: Query[DateParams], nodes: Query[NodePageParams]):
 
 @router.get(
     "/search",
-    response={200: list[SearchHitOut], **ERRORS},
+    response={200: list[SearchHitOut], **FILTERED},
     summary="Find a member (members: in their downline, by name or code)",
     **member_only(),
 )

@@ -3,7 +3,7 @@
 from ninja import Router
 
 from fenrun.analytics import selectors
-from fenrun.analytics.api.schemas import ERRORS, DashboardOut
+from fenrun.analytics.api.schemas import STAFF, DashboardOut
 from fenrun.core.permissions import Capability, staff_only
 
 router = Router()
@@ -11,7 +11,7 @@ router = Router()
 
 @router.get(
     "/dashboard",
-    response={200: DashboardOut, **ERRORS},
+    response={200: DashboardOut, **STAFF},
     summary="Staff: dashboard",
     **staff_only(Capability.VIEW_REPORTS),
 )

@@ -7,19 +7,20 @@ from ninja import Query, Router
 from fenrun.analytics import selectors
 from fenrun.analytics.access import display_name, resolve_member
 from fenrun.analytics.api.common import period, viewer
-from fenrun.analytics.api.schemas import ERRORS, DateParams, DownlineOut, LevelsOut
+from fenrun.analytics.api.schemas import ON_MEMBER, DateParams, DownlineOut, LevelsOut
 from fenrun.core.permissions import member_only
+from fenrun.core.schemas import Id
 
 router = Router()
 
 
 @router.get(
-    "/members/{member_id}/levels",
-    response={200: LevelsOut, **ERRORS},
+    "/members/{id:member_id}/levels",
+    response={200: LevelsOut, **ON_MEMBER},
     summary="Per-level figures (levels 1-20 and deeper) of a member for a date range",
     **member_only(),
 )
-def member_levels(request, member_id: int, dates: Query[DateParams]):
+def member_levels(request, member_id: Id, dates: Query[DateParams]):
     who = viewer(request)
     days = period(dates)
     member, node = resolve_member(who, member_id)
@@ -27,14 +28,14 @@ def member_levels(request, member_id: int, dates: Query[DateParams]):
 
 
 @router.get(
-    "/members/{member_id}/downline",
-    response={200: DownlineOut, **ERRORS},
+    "/members/{id:member_id}/downline",
+    response={200: DownlineOut, **ON_MEMBER},
     summary="A page of a member's downline in tree order, with personal figures",
     **member_only(),
 )
 def member_downline(
     request,
-    member_id: int,
+    member_id: Id,
     dates: Query[DateParams],
     page: int = Query(1, ge=1, le=10**6),
     size: int = Query(50, ge=1, le=500),

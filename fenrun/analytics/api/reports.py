@@ -5,7 +5,13 @@ from ninja import Query, Router
 
 from fenrun.analytics import selectors
 from fenrun.analytics.api.common import period
-from fenrun.analytics.api.schemas import ERRORS, DateParams, DepthOut, LeaderboardOut
+from fenrun.analytics.api.schemas import (
+    ON_MEMBER,
+    STAFF_REPORT,
+    DateParams,
+    DepthOut,
+    LeaderboardOut,
+)
 from fenrun.analytics.models import Metric
 from fenrun.core.api_errors import ApiError
 from fenrun.core.permissions import Capability, staff_only
@@ -15,7 +21,7 @@ router = Router()
 
 @router.get(
     "/leaderboards/{metric}",
-    response={200: LeaderboardOut, **ERRORS},
+    response={200: LeaderboardOut, **ON_MEMBER},
     summary="Staff: top members by a metric",
     description="metric: " + ", ".join(Metric.values),
     **staff_only(Capability.VIEW_REPORTS),
@@ -38,7 +44,7 @@ def leaderboards(
 
 @router.get(
     "/depth",
-    response={200: DepthOut, **ERRORS},
+    response={200: DepthOut, **STAFF_REPORT},
     summary="Staff: which level contributes most (組織深度分析)",
     **staff_only(Capability.VIEW_REPORTS),
 )

@@ -8,9 +8,14 @@ from decimal import Decimal
 from ninja import Field, Schema
 
 from fenrun.analytics.selectors import CHILDREN_PAGE
-from fenrun.core.api_errors import ErrorOut
+from fenrun.core.api_errors import errors
 
-ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut}
+# 400: a bad date range (as on the pages); 422: a parameter of the wrong type or out of bounds.
+STAFF = errors(401, 403)
+FILTERED = errors(401, 403, 422)
+STAFF_REPORT = errors(400, 401, 403, 422)
+ON_ONE = errors(401, 403, 404, 422)
+ON_MEMBER = errors(400, 401, 403, 404, 422)
 SALES_FLAG = "false: structure and counts only (fast on huge downlines)."
 
 
@@ -234,7 +239,7 @@ class SeriesPointOut(Schema):
     revenue: Decimal
 
 
-class CampaignOut(Schema):
+class CampaignReportOut(Schema):
     id: int
     slug: str
     title: str

@@ -1,20 +1,21 @@
 """High-contribution tag rules: listing them and recomputing who holds them (marketing's)."""
 
 from django.utils.translation import gettext as _
-from ninja import Router
+from ninja import Query, Router
 
 from fenrun.analytics import selectors, services
-from fenrun.analytics.api.schemas import ERRORS, RecomputeOut, TagRuleOut
+from fenrun.analytics.api.schemas import ON_ONE, STAFF, RecomputeOut, TagRuleOut
 from fenrun.analytics.models import TagRule
 from fenrun.core.api_errors import ApiError
 from fenrun.core.permissions import Capability, staff_only
+from fenrun.core.schemas import MAX_ID
 
 router = Router()
 
 
 @router.get(
     "/tags",
-    response={200: list[TagRuleOut], **ERRORS},
+    response={200: list[TagRuleOut], **STAFF},
     summary="Staff: tag rules",
     **staff_only(Capability.MANAGE_CAMPAIGNS),
 )
@@ -24,11 +25,11 @@ def tag_rules(request):
 
 @router.post(
     "/tags/recompute",
-    response={200: list[RecomputeOut], **ERRORS},
+    response={200: list[RecomputeOut], **ON_ONE},
     summary="Staff: recompute high-contribution tags now",
     **staff_only(Capability.MANAGE_CAMPAIGNS),
 )
-def recompute_tags(request, rule: int | None = None):
+def recompute_tags(request, rule: int | None = Query(None, ge=1, le=MAX_ID)):
     if rule is not None and not TagRule.objects.filter(pk=rule).exists():
         raise ApiError(404, _("No such tag rule."))
     return services.recompute_member_tags(rule_ids=[rule] if rule is not None else None)

@@ -5,21 +5,22 @@ from ninja import Query, Router
 
 from fenrun.analytics import selectors
 from fenrun.analytics.api.common import period
-from fenrun.analytics.api.schemas import ERRORS, CampaignOut, DateParams, UtmOut
+from fenrun.analytics.api.schemas import ON_ONE, STAFF_REPORT, CampaignReportOut, DateParams, UtmOut
 from fenrun.core.api_errors import ApiError
 from fenrun.core.permissions import Capability, staff_only
+from fenrun.core.schemas import Id
 from fenrun.referrals.models import Campaign
 
 router = Router()
 
 
 @router.get(
-    "/campaigns/{campaign_id}",
-    response={200: CampaignOut, **ERRORS},
+    "/campaigns/{id:campaign_id}",
+    response={200: CampaignReportOut, **ON_ONE},
     summary="Staff: a campaign's report (直播導流分析)",
     **staff_only(Capability.VIEW_REPORTS),
 )
-def campaign(request, campaign_id: int):
+def campaign(request, campaign_id: Id):
     obj = Campaign.objects.filter(pk=campaign_id).first()
     if obj is None:
         raise ApiError(404, _("No such campaign."))
@@ -28,7 +29,7 @@ def campaign(request, campaign_id: int):
 
 @router.get(
     "/utm",
-    response={200: UtmOut, **ERRORS},
+    response={200: UtmOut, **STAFF_REPORT},
     summary="Staff: UTM report (i追蹤分析表)",
     **staff_only(Capability.VIEW_REPORTS),
 )

@@ -476,8 +476,8 @@ def test_only_staff_with_an_order_capability_change_statuses(member, member_clie
     order = make_order(user=member)
     _token, pos = integrator
     assert status_of(member_client, order, "cancelled") == 403
-    # A token is no credential for staff work.
-    assert status_of(pos, order, "cancelled") == 401
+    # A token is no credential for staff work: known, and refused.
+    assert status_of(pos, order, "cancelled") == 403
     clerk = UserFactory(is_staff=True)
     clerk_client = Client()
     clerk_client.force_login(clerk)
