@@ -498,9 +498,16 @@ def attribute_order(order_id: int, attribution) -> OrderAttribution:
 
 
 def _guest_order_sponsor(user):
-    """The referrer of the earliest guest order placed with this member's e-mail or phone."""
+    """The referrer of the earliest *paid* guest order placed with this member's e-mail or phone.
+
+    Only a sale counts (paid, shipped, completed: ``SALE_STATUSES``): anyone can type someone
+    else's e-mail into a guest order, but nobody pays for an order to steal a referral, and a
+    pending, cancelled or refunded order shows nothing the person did.
+    """
+    from fenrun.orders.status import SALE_STATUSES
+
     candidates = OrderAttribution.objects.filter(
-        order__user__isnull=True, referrer__isnull=False
+        order__user__isnull=True, referrer__isnull=False, order__status__in=SALE_STATUSES
     ).select_related("referrer", "order")
     phone = normalize_tw_mobile(user.phone or "")
     matches = candidates.filter(order__email__iexact=user.email)
@@ -512,9 +519,12 @@ def _guest_order_sponsor(user):
 def bind_at_registration(request, user, referral_code=None) -> ReferralNode:
     """Registration hook: bind the new member's sponsor, or make them a source.
 
-    Precedence: a code the visitor typed, then an earlier guest order with the same e-mail or
-    phone, then the share-link cookie. A typed code that is unknown or the visitor's own raises
+    Only what the person did binds them. Precedence: a code they typed, then the share link
+    they came through (the attribution cookie or ``?ref=``), and only when neither is there,
+    the referrer of their earliest paid guest order with the same e-mail or phone (see
+    ``_guest_order_sponsor``). A typed code that is unknown or the visitor's own raises
     ValidationError (the form shows it); other refused candidates (self-referral) fall through.
+    docs/referral-tree.md ("Who a new member is bound to") explains the rule.
     """
     ensure_code(user)
     candidates: list[tuple] = []
@@ -538,15 +548,16 @@ def bind_at_registration(request, user, referral_code=None) -> ReferralNode:
                 _("You cannot use your own referral code."), code="own_referral_code"
             )
         candidates.append((ref.user, ReferralNode.BoundVia.CODE, None, None))
-    guest = _guest_order_sponsor(user)
-    if guest:
-        candidates.append(
-            (guest.referrer, ReferralNode.BoundVia.GUEST_ORDER, guest.click, guest.campaign)
-        )
     attribution = getattr(request, "attribution", None) if request is not None else None
     link_code, link_campaign, link_click = _resolve_attribution(attribution)
     if link_code:
         candidates.append((link_code.user, ReferralNode.BoundVia.LINK, link_click, link_campaign))
+    if not candidates:
+        guest = _guest_order_sponsor(user)
+        if guest:
+            candidates.append(
+                (guest.referrer, ReferralNode.BoundVia.GUEST_ORDER, guest.click, guest.campaign)
+            )
     for sponsor, via, click, campaign in candidates:
         try:
             return bind_sponsor(user, sponsor, via=via, click=click, campaign=campaign)
