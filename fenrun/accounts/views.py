@@ -29,6 +29,25 @@ def register(request):
         return redirect("storefront:member_orders")
     initial = {"referral_code": (request.GET.get("ref") or request.GET.get("code") or "")[:40]}
     form = RegistrationForm(request.POST or None, initial=initial)
+    if request.method == "POST" and not limits.allow_registration_attempt(request):
+        # Checked before the form: over the limit, nothing is looked up (e-mail, phone, code).
+        minutes = max(1, limits.registration_limits().window_seconds // 60)
+        response = render(
+            request,
+            "accounts/register.html",
+            {
+                "form": RegistrationForm(initial=initial),
+                "next": safe_next(request, ""),
+                "blocked_message": _(
+                    "Too many registration attempts from your connection. "
+                    "Wait %(minutes)s minutes and try again."
+                )
+                % {"minutes": minutes},
+            },
+            status=429,
+        )
+        response["Retry-After"] = str(minutes * 60)
+        return response
     if request.method == "POST" and form.is_valid():
         try:
             with transaction.atomic():

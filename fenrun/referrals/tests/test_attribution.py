@@ -124,7 +124,7 @@ def test_attribution_is_written_once():
 # ---------------------------------------------------------------- registration
 
 
-def register(client, email, referral_code="", phone=""):
+def register(client, email, referral_code="", phone="", **extra):
     return client.post(
         reverse("accounts:register"),
         {
@@ -136,6 +136,7 @@ def register(client, email, referral_code="", phone=""):
             "referral_code": referral_code,
         },
         HTTP_USER_AGENT=BROWSER,
+        **extra,
     )
 
 
