@@ -69,7 +69,7 @@ def test_wrong_codes_at_registration_count_against_the_guessing_budget(client):
     real = member_with_code()
     for i in range(3):
         response = register(client, f"guess{i}@example.com", referral_code=f"guess{i:03d}")
-        assert "guess%03d" % i in response.content.decode()  # told the code is unknown
+        assert f"guess{i:03d}" in response.content.decode()  # told the code is unknown
     # Over the budget a real code is not even looked up: the answer no longer tells.
     response = register(client, "late@example.com", referral_code=code_of(real))
     html = response.content.decode()
