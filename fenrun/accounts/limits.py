@@ -128,6 +128,7 @@ def allow_reset_request(request, email) -> bool:
 class RegistrationLimits:
     window_seconds: int
     attempts_per_ip: int
+    notices_per_email: int = 3  # "you already have an account" e-mails to one address
 
 
 def registration_limits() -> RegistrationLimits:
@@ -142,4 +143,13 @@ def allow_registration_attempt(request) -> bool:
         logger.warning("registration refused: too many attempts from %s", ip)
         return False
     hit("register-ip", ip, window=limits.window_seconds)
+    return True
+
+
+def allow_registration_notice(email) -> bool:
+    """May the owner of ``email`` be told (again) that someone tried to register it?"""
+    limits = registration_limits()
+    if hits("register-notice", normalize_email(email)) >= limits.notices_per_email:
+        return False
+    hit("register-notice", normalize_email(email), window=limits.window_seconds)
     return True

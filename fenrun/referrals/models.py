@@ -258,7 +258,9 @@ class ReferralNode(models.Model):
     )
     # A keyed hash of the client address the member signed up from (never the address): bursts
     # of sign-ups under one sponsor from one address are flagged (fenrun.referrals.signups).
-    signup_ip_hash = models.CharField(max_length=64, blank=True, editable=False)
+    signup_ip_hash = models.CharField(
+        max_length=64, blank=True, default="", db_default="", editable=False
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -523,6 +523,43 @@ def _guest_order_sponsor(user):
     return matches.order_by("order__placed_at", "order_id").first()
 
 
+def check_typed_code(request, referral_code: str, *, email: str, phone: str = "") -> ReferralCode:
+    """The member whose code a registering visitor typed, or ValidationError: unknown (which
+    counts against the visitor's guessing budget), the visitor's own, or too many guesses.
+
+    Registration calls it before it knows whether the address is new (``check_registration``),
+    so a taken address and a new one get the same answer about the code.
+    """
+    ip_hash = client_hash(request, "ip") if request is not None else ""
+    if request is not None and guessing_blocked(ip_hash):
+        # The visitor has guessed enough codes (here or through /r/): nothing is looked up.
+        raise ValidationError(
+            _(
+                "Too many unknown referral codes were tried from your connection. "
+                "Try again in an hour, or register without a code."
+            ),
+            code="referral_code_guessing",
+        )
+    typed = code_rules.normalize(referral_code)
+    ref = ReferralCode.objects.select_related("user").filter(code=typed).first() if typed else None
+    if ref is None or not ref.user.is_active:
+        if request is not None:
+            _count_unknown_code(ip_hash)
+        raise ValidationError(
+            _("No member has the referral code “%(code)s”.") % {"code": referral_code.strip()[:40]},
+            code="unknown_referral_code",
+        )
+    if same_person(email, phone, ref.user.email, ref.user.phone):
+        raise ValidationError(_("You cannot use your own referral code."), code="own_referral_code")
+    return ref
+
+
+def check_registration(request, *, email: str, phone: str, referral_code: str) -> None:
+    """Registration check hook (fenrun.accounts.hooks.REGISTRATION_CHECKS)."""
+    if isinstance(referral_code, str) and referral_code.strip():
+        check_typed_code(request, referral_code, email=email, phone=phone)
+
+
 def bind_at_registration(request, user, referral_code=None) -> ReferralNode:
     """Registration hook: bind the new member's sponsor, or make them a source.
 
@@ -531,38 +568,13 @@ def bind_at_registration(request, user, referral_code=None) -> ReferralNode:
     the referrer of their earliest paid guest order with the same e-mail or phone (see
     ``_guest_order_sponsor``). A typed code that is unknown or the visitor's own raises
     ValidationError (the form shows it); other refused candidates (self-referral) fall through.
-    docs/referral-tree.md ("Who a new member is bound to") explains the rule.
+    docs/referral-tree.md ("Registration: binding the sponsor") explains the rule.
     """
     ensure_code(user)
     candidates: list[tuple] = []
     if isinstance(referral_code, str) and referral_code.strip():
-        ip_hash = client_hash(request, "ip") if request is not None else ""
-        if request is not None and guessing_blocked(ip_hash):
-            # The visitor has guessed enough codes (here or through /r/): nothing is looked up.
-            raise ValidationError(
-                _(
-                    "Too many unknown referral codes were tried from your connection. "
-                    "Try again in an hour, or register without a code."
-                ),
-                code="referral_code_guessing",
-            )
-        typed = code_rules.normalize(referral_code)
-        ref = (
-            ReferralCode.objects.select_related("user").filter(code=typed).first()
-            if typed
-            else None
-        )
-        if ref is None or not ref.user.is_active:
-            if request is not None:
-                _count_unknown_code(ip_hash)
-            raise ValidationError(
-                _("No member has the referral code “%(code)s”.")
-                % {"code": referral_code.strip()[:40]},
-                code="unknown_referral_code",
-            )
-        if ref.user_id == user.pk or same_person(
-            user.email, user.phone, ref.user.email, ref.user.phone
-        ):
+        ref = check_typed_code(request, referral_code, email=user.email, phone=user.phone)
+        if ref.user_id == user.pk:
             raise ValidationError(
                 _("You cannot use your own referral code."), code="own_referral_code"
             )

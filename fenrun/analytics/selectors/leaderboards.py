@@ -129,11 +129,11 @@ def _rollup_totals(
 def _joiners_sql(period: DateRange) -> tuple[str, list]:
     """New members of the period, without sign-ups flagged as a burst and not approved."""
     t = _tables()
+    reviews = connection.ops.quote_name(SignupReview._meta.db_table)
     sql = f"""
         SELECT u.id, 1, 1 FROM {t["user"]} u
         WHERE u.date_joined >= %s AND u.date_joined < %s
-        AND u.id NOT IN (SELECT r.member_id FROM {SignupReview._meta.db_table} r
-                         WHERE r.status <> %s)
+        AND u.id NOT IN (SELECT r.member_id FROM {reviews} r WHERE r.status <> %s)
     """
     return sql, [period.start_at, period.end_before, SignupReview.Status.APPROVED]
 

@@ -74,7 +74,7 @@ def test_wrong_codes_at_registration_count_against_the_guessing_budget(client):
     response = register(client, "late@example.com", referral_code=code_of(real))
     html = response.content.decode()
     assert response.status_code == 200
-    assert "Too many unknown referral codes" in html or "推薦碼" in html
+    assert "嘗試了過多不存在的推薦碼" in html  # "Too many unknown referral codes were tried"
     assert not User.objects.filter(email="late@example.com").exists()
     # ... and the share links stop answering too: one budget for the address.
     assert COOKIE_NAME not in client.get(f"/r/{code_of(real)}", HTTP_USER_AGENT=BROWSER).cookies
@@ -215,3 +215,13 @@ def test_only_staff_who_manage_members_review_sign_ups(client):
     client.post(changelist, {"action": "approve", "_selected_action": [review.pk]})
     review.refresh_from_db()
     assert review.status == "pending"
+
+
+def test_a_wrong_code_gets_the_same_answer_for_a_taken_and_a_new_address(client):
+    make_user(email="taken@example.com")
+    taken = register(client, "taken@example.com", referral_code="nosuchcode")
+    new = register(client, "new@example.com", referral_code="nosuchcode")
+    assert taken.status_code == new.status_code == 200
+    assert taken.context["form"].errors == new.context["form"].errors
+    assert list(new.context["form"].errors) == ["referral_code"]
+    assert not User.objects.filter(email="new@example.com").exists()
