@@ -263,6 +263,19 @@ FENRUN_LOGIN_LIMITS = {
     "resets_per_email": 3,
     "resets_per_ip": 10,
 }
+# Registration (fenrun.accounts.limits): attempts per client address in a fixed window. Generous
+# enough for a shop counter or a venue's Wi-Fi during a live event, far below a script's rate.
+FENRUN_REGISTRATION_LIMITS = {
+    "window_seconds": 10 * 60,
+    "attempts_per_ip": 10,
+}
+# Bursts of sign-ups under one sponsor are flagged for staff review (fenrun.referrals.signups),
+# not refused: a KOL's live stream legitimately brings many sign-ups at once.
+FENRUN_SIGNUP_BURST = {
+    "window_seconds": 10 * 60,
+    "per_sponsor_and_ip": 3,  # the 3rd sign-up under one sponsor from one address is flagged
+    "per_sponsor": 30,  # from any addresses within the window
+}
 # Reverse proxies in front of the app that append to X-Forwarded-For (nginx: 1). With 0 the
 # client address is REMOTE_ADDR; behind a proxy that would put every visitor on one address.
 FENRUN_PROXY_COUNT = int(os.environ.get("FENRUN_PROXY_COUNT", "0"))

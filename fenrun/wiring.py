@@ -19,7 +19,7 @@ from fenrun.orders.cart import merge_guest_cart
 from fenrun.orders.events import OrderPlaced, OrderStatusChanged
 from fenrun.referrals import subscribers as referrals
 from fenrun.referrals.events import SubtreeMoved
-from fenrun.referrals.services import bind_at_registration, sponsor_preview
+from fenrun.referrals.services import bind_at_registration, check_registration, sponsor_preview
 from fenrun.wallet import selectors as wallet_selectors
 from fenrun.wallet import subscribers as wallet
 from fenrun.wallet.events import WithdrawalPaid
@@ -52,6 +52,8 @@ SUBSCRIPTIONS = [
 # A new member is bound to a sponsor in the registration's transaction (it may refuse it);
 # the member.joined webhook then reports the member with that sponsor.
 REGISTRATION_HOOKS = [bind_at_registration, webhooks.on_member_registered]
+# A typed referral code is checked before registration looks at the address (issue 12).
+REGISTRATION_CHECKS = [check_registration]
 # The registration page names that sponsor before the visitor signs up (「由 XX 推薦」).
 SPONSOR_PREVIEWS = [sponsor_preview]
 # A guest's cart joins the member's cart at login.
@@ -76,6 +78,7 @@ def register_subscribers() -> None:
     for event_type, handler in SUBSCRIPTIONS:
         events.subscribe(event_type, handler)
     _extend(account_hooks.REGISTRATION_HOOKS, REGISTRATION_HOOKS)
+    _extend(account_hooks.REGISTRATION_CHECKS, REGISTRATION_CHECKS)
     _extend(account_hooks.LOGIN_HOOKS, LOGIN_HOOKS)
     _extend(account_hooks.SPONSOR_PREVIEWS, SPONSOR_PREVIEWS)
     _extend(order_views.CREDIT_PROVIDERS, CREDIT_PROVIDERS)

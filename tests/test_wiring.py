@@ -11,7 +11,7 @@ from fenrun.orders.cart import merge_guest_cart
 from fenrun.orders.events import OrderPlaced, OrderStatusChanged
 from fenrun.referrals import subscribers as referrals
 from fenrun.referrals.events import SubtreeMoved
-from fenrun.referrals.services import bind_at_registration, sponsor_preview
+from fenrun.referrals.services import bind_at_registration, check_registration, sponsor_preview
 from fenrun.wallet import selectors as wallet_selectors
 from fenrun.wallet import subscribers as wallet
 from fenrun.wallet.events import WithdrawalPaid
@@ -68,6 +68,7 @@ def test_registration_login_and_checkout_hooks_are_wired_here():
         bind_at_registration,
         webhooks.on_member_registered,
     ]
+    assert account_hooks.REGISTRATION_CHECKS == [check_registration]
     assert account_hooks.LOGIN_HOOKS == [merge_guest_cart]
     assert account_hooks.SPONSOR_PREVIEWS == [sponsor_preview]
     assert order_views.CREDIT_PROVIDERS == [wallet_selectors.checkout_credit]

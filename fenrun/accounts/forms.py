@@ -55,13 +55,14 @@ class RegistrationForm(forms.ModelForm):
         self.fields["phone"].validators = []
 
     def clean_email(self):
-        email = User.objects.normalize_email(self.cleaned_data["email"]).strip().lower()
-        if User.objects.filter(email__iexact=email).exists():
-            raise ValidationError(
-                _("This e-mail is already registered. Log in or reset your password."),
-                code="duplicate_email",
-            )
-        return email
+        # A taken address is not an error here: the view answers as for a new one, so the form
+        # never tells who is registered (see fenrun.accounts.views).
+        return User.objects.normalize_email(self.cleaned_data["email"]).strip().lower()
+
+    def _get_validation_exclusions(self):
+        # The model's unique e-mail field and constraint would say "already registered": the
+        # view handles a taken address, and the database constraint still guards the insert.
+        return super()._get_validation_exclusions() | {"email"}
 
     def clean_phone(self):
         phone = normalize_tw_mobile(self.cleaned_data.get("phone") or "")

@@ -5,6 +5,10 @@ registration's transaction, right after the user is created (``referral_code`` i
 visitor typed, possibly ""). It may raise django.core.exceptions.ValidationError to refuse the
 registration: the user is not created and the message is shown on the referral code field.
 
+A registration check is called as ``check(request, email=..., phone=..., referral_code=...)``
+before registration looks at whether the address is taken, so a taken address and a new one
+get the same answer; it may raise ValidationError (shown on the referral code field).
+
 A sponsor preview is called as ``preview(request)`` when the registration page is shown: it
 returns the sentence naming who will sponsor the visitor (their share link's owner, masked), or
 "" when nobody would. The first non-empty answer is shown.
@@ -16,6 +20,7 @@ A login hook is called as ``hook(previous_session_key, user)`` right after a mem
 from collections.abc import Callable
 
 REGISTRATION_HOOKS: list[Callable] = []
+REGISTRATION_CHECKS: list[Callable] = []
 LOGIN_HOOKS: list[Callable] = []
 SPONSOR_PREVIEWS: list[Callable] = []
 
@@ -23,6 +28,11 @@ SPONSOR_PREVIEWS: list[Callable] = []
 def after_registration(request, user, referral_code: str) -> None:
     for hook in REGISTRATION_HOOKS:
         hook(request, user, referral_code)
+
+
+def check_registration(request, *, email: str, phone: str, referral_code: str) -> None:
+    for check in REGISTRATION_CHECKS:
+        check(request, email=email, phone=phone, referral_code=referral_code)
 
 
 def after_login(previous_session_key: str | None, user) -> None:

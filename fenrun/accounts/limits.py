@@ -9,6 +9,13 @@ Log-ins: a client address may fail ``failures_per_account`` times for one accoun
 checked. A successful log-in clears that account's counter for that address only, so an attacker
 cannot reset the address-wide counter by logging in to an account of their own.
 
+Registration: ``attempts_per_ip`` registration forms posted from one client address within
+``window_seconds`` of the setting FENRUN_REGISTRATION_LIMITS, whatever their outcome (a script
+that tries e-mail addresses or referral codes fails as often as it succeeds).
+
+Other apps count with ``hit`` / ``hits`` (referrals counts wrong referral codes with them), so
+every limit shares one counter scheme.
+
 Password resets: ``resets_per_email`` requests for one address and ``resets_per_ip`` from one
 client address within ``reset_window_seconds``. Counting does not depend on whether the address
 belongs to an account, so the limit reveals nothing about who is registered.
@@ -48,6 +55,16 @@ def normalize_email(value) -> str:
 def _key(kind: str, *parts: str) -> str:
     digest = salted_hmac("fenrun.accounts.limits", "\x00".join(parts)).hexdigest()
     return f"accounts:{kind}:{digest}"
+
+
+def hit(kind: str, *parts: str, window: int) -> None:
+    """Count one event of ``kind`` for ``parts`` (e.g. a client address) in a fixed window."""
+    _count(_key(kind, *parts), window)
+
+
+def hits(kind: str, *parts: str) -> int:
+    """How many events of ``kind`` were counted for ``parts`` in the current window."""
+    return cache.get(_key(kind, *parts)) or 0
 
 
 def _count(key: str, window: int) -> None:
@@ -104,4 +121,35 @@ def allow_reset_request(request, email) -> bool:
         return False
     _count(email_key, limits.reset_window_seconds)
     _count(ip_key, limits.reset_window_seconds)
+    return True
+
+
+@dataclass(frozen=True)
+class RegistrationLimits:
+    window_seconds: int
+    attempts_per_ip: int
+    notices_per_email: int = 3  # "you already have an account" e-mails to one address
+
+
+def registration_limits() -> RegistrationLimits:
+    return RegistrationLimits(**settings.FENRUN_REGISTRATION_LIMITS)
+
+
+def allow_registration_attempt(request) -> bool:
+    """Count a posted registration form, or answer False (and count nothing) when over the limit."""
+    limits = registration_limits()
+    ip = client_ip(request)
+    if hits("register-ip", ip) >= limits.attempts_per_ip:
+        logger.warning("registration refused: too many attempts from %s", ip)
+        return False
+    hit("register-ip", ip, window=limits.window_seconds)
+    return True
+
+
+def allow_registration_notice(email) -> bool:
+    """May the owner of ``email`` be told (again) that someone tried to register it?"""
+    limits = registration_limits()
+    if hits("register-notice", normalize_email(email)) >= limits.notices_per_email:
+        return False
+    hit("register-notice", normalize_email(email), window=limits.window_seconds)
     return True

@@ -6,6 +6,7 @@ from fenrun.accounts import views
 app_name = "accounts"
 urlpatterns = [
     path("register/", views.register, name="register"),
+    path("register/sent/", views.register_sent, name="register_sent"),
     path("login/", views.ShopLoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path(

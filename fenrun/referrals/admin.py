@@ -12,7 +12,7 @@ from unfold.admin import ModelAdmin
 from fenrun.accounts.contact import ContactMaskingAdminMixin
 from fenrun.core.errors import add_to_form
 from fenrun.core.permissions import Capability, CapabilityAdminMixin, has, has_any
-from fenrun.referrals import selectors, services
+from fenrun.referrals import selectors, services, signups
 from fenrun.referrals.forms import MemberLookupForm, ReassignForm
 from fenrun.referrals.models import (
     Campaign,
@@ -21,6 +21,7 @@ from fenrun.referrals.models import (
     ReferralCode,
     ReferralNode,
     ReferralSettings,
+    SignupReview,
     SponsorChange,
 )
 
@@ -223,3 +224,41 @@ class ReferralSettingsAdmin(CapabilityAdminMixin, ModelAdmin):
         messages.info(
             request, _("The new window applies to every visitor's attribution from now on.")
         )
+
+
+@admin.register(SignupReview)
+class SignupReviewAdmin(CapabilityAdminMixin, ContactMaskingAdminMixin, ModelAdmin):
+    """Sign-ups flagged as a burst under one sponsor: staff who manage members approve them
+    (they count again for leaderboards and tags) or reject them (they never count)."""
+
+    capabilities = {"view": C.MANAGE_MEMBERS}
+    action_capabilities = {"review": C.MANAGE_MEMBERS}
+    member_columns = {
+        "member": gettext_lazy("member"),
+        "sponsor": gettext_lazy("sponsor"),
+        "decided_by": gettext_lazy("decided by"),
+    }
+    list_display = ("member", "sponsor", "reason", "status", "flagged_at", "decided_by")
+    list_filter = ("status", "flagged_at")
+    search_fields = ("member__email", "member__name", "sponsor__email", "sponsor__name")
+    list_select_related = ("member", "sponsor", "decided_by")
+    readonly_fields = ("member", "sponsor", "reason", "status", "flagged_at", "decided_by")
+    exclude = ("decided_at",)
+    ordering = ("-flagged_at",)
+    actions = ["approve", "reject"]
+
+    @admin.action(
+        description=gettext_lazy("Approve: count the selected sign-ups again"),
+        permissions=["review"],
+    )
+    def approve(self, request, queryset):
+        n = signups.decide(queryset, approve=True, actor=request.user)
+        self.message_user(request, _("%(n)d sign-ups approved.") % {"n": n}, messages.SUCCESS)
+
+    @admin.action(
+        description=gettext_lazy("Reject: never count the selected sign-ups"),
+        permissions=["review"],
+    )
+    def reject(self, request, queryset):
+        n = signups.decide(queryset, approve=False, actor=request.user)
+        self.message_user(request, _("%(n)d sign-ups rejected.") % {"n": n}, messages.SUCCESS)

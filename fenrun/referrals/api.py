@@ -197,12 +197,18 @@ def my_links(request, q: str = "", page: int = 1):
 
 @router.post(
     "/me/code",
-    response={201: CodeOut, **FILTERED},
+    # 429: too many codes tried from this address (taken ones count, like unknown share links).
+    response={201: CodeOut, **errors(401, 403, 422, 429)},
     summary="Choose my own code (once)",
     **member_only(),
 )
 def choose_code(request, payload: VanityIn):
-    return Status(201, services.choose_vanity_code(request.user, payload.code))
+    return Status(
+        201,
+        services.choose_vanity_code(
+            request.user, payload.code, ip_hash=services.client_hash(request, "ip")
+        ),
+    )
 
 
 def _campaign_out(request, code, campaign, stats) -> dict:

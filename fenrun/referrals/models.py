@@ -256,6 +256,11 @@ class ReferralNode(models.Model):
         on_delete=models.SET_NULL,
         related_name="signups",
     )
+    # A keyed hash of the client address the member signed up from (never the address): bursts
+    # of sign-ups under one sponsor from one address are flagged (fenrun.referrals.signups).
+    signup_ip_hash = models.CharField(
+        max_length=64, blank=True, default="", db_default="", editable=False
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -383,3 +388,61 @@ class OrderAttribution(models.Model):
 
     def __str__(self):
         return f"{self.order_id} ← {self.referrer_id}"
+
+
+class SignupReview(models.Model):
+    """A sign-up flagged as part of a burst under one sponsor, waiting for staff.
+
+    Until it is approved the member counts for nobody's recruiting figures (leaderboards, tags)
+    and gets no member tag; a rejected sign-up never counts. The binding itself stands: staff
+    who decide it was a fake downline re-assign or close the account with the usual tools.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting for review")
+        APPROVED = "approved", _("Approved")
+        REJECTED = "rejected", _("Rejected")
+
+    member = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("member"),
+        on_delete=models.CASCADE,
+        related_name="signup_review",
+    )
+    sponsor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("sponsor"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    reason = models.CharField(_("why flagged"), max_length=200)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.PENDING
+    )
+    flagged_at = models.DateTimeField(_("flagged"), auto_now_add=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("decided by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-flagged_at", "-id"]
+        verbose_name = _("flagged sign-up")
+        verbose_name_plural = _("flagged sign-ups")
+        indexes = [models.Index(fields=["status"], name="signupreview_status")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=["pending", "approved", "rejected"]),
+                name="signupreview_status_known",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.member_id} ({self.status})"

@@ -1,6 +1,5 @@
 """Referral use cases: codes, clicks, binding sponsors, re-assignment, order attribution."""
 
-import hashlib
 import re
 from dataclasses import dataclass
 from urllib.parse import urlsplit
@@ -16,13 +15,14 @@ from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
 
+from fenrun.accounts import limits
 from fenrun.core import events
 from fenrun.core.clients import client_ip
 from fenrun.core.errors import DomainError
 from fenrun.core.permissions import Capability, has
 from fenrun.core.validators import normalize_tw_mobile
 from fenrun.referrals import codes as code_rules
-from fenrun.referrals import selectors
+from fenrun.referrals import selectors, signups
 from fenrun.referrals.events import SubtreeMoved
 from fenrun.referrals.models import (
     Campaign,
@@ -96,8 +96,19 @@ def ensure_code(user) -> ReferralCode:
     raise RuntimeError("could not allocate a referral code")
 
 
-def choose_vanity_code(user, raw: str) -> ReferralCode:
-    """Give the member the code they chose, once. Raises ReferralError with a clear message."""
+def choose_vanity_code(user, raw: str, *, ip_hash: str | None = None) -> ReferralCode:
+    """Give the member the code they chose, once. Raises ReferralError with a clear message.
+
+    "Taken" tells which codes exist: with the client's ``ip_hash`` each one counts against the
+    same guessing budget as unknown codes on share links, and over it nothing is tried.
+    """
+    if ip_hash is not None and guessing_blocked(ip_hash):
+        raise ReferralError(
+            _("Too many codes were tried from your connection. Try again in an hour."),
+            "code",
+            status=429,
+            code="referral_code_guessing",
+        )
     try:
         code = code_rules.validate_vanity(raw)
     except ValidationError as exc:
@@ -112,6 +123,8 @@ def choose_vanity_code(user, raw: str) -> ReferralCode:
             raise ReferralError(
                 _("You have already chosen your code."), "code", code="code_chosen"
             ) from None
+        if ip_hash is not None:
+            _count_unknown_code(ip_hash)
         raise ReferralError(
             _("“%(code)s” is taken; choose another.") % {"code": code}, "code", code="code_taken"
         ) from None
@@ -334,22 +347,18 @@ def client_hash(request, kind: str) -> str:
     return salted_hmac(f"fenrun.referrals.{kind}", value).hexdigest()
 
 
-def _guess_key(ip_hash: str) -> str:
-    return "referrals:guess:" + hashlib.sha1(ip_hash.encode()).hexdigest()
+# Wrong codes, wherever they are tried (a share link, the registration form, its preview, a
+# vanity code already taken), count against one budget per client address: each is an answer
+# about which codes exist.
+GUESS_KIND = "referral-guess"
 
 
 def guessing_blocked(ip_hash: str) -> bool:
-    return (cache.get(_guess_key(ip_hash)) or 0) >= current_settings().unknown_code_limit
+    return limits.hits(GUESS_KIND, ip_hash) >= current_settings().unknown_code_limit
 
 
 def _count_unknown_code(ip_hash: str) -> None:
-    key = _guess_key(ip_hash)
-    if cache.add(key, 1, GUESS_WINDOW_SECONDS):
-        return
-    try:
-        cache.incr(key)
-    except ValueError:
-        cache.set(key, 1, GUESS_WINDOW_SECONDS)
+    limits.hit(GUESS_KIND, ip_hash, window=GUESS_WINDOW_SECONDS)
 
 
 def lookup_code(raw, *, ip_hash: str) -> ReferralCode | None:
@@ -453,10 +462,8 @@ def sponsor_preview(request) -> str:
     typed = request.GET.get("ref") or request.GET.get("code") or ""
     ref = None
     if typed.strip():
-        code = code_rules.normalize(typed[:40])
-        ref = (
-            ReferralCode.objects.select_related("user").filter(code=code).first() if code else None
-        )
+        # Through the guessing budget: the preview would otherwise tell, code by code, which exist.
+        ref = lookup_code(typed[:40], ip_hash=client_hash(request, "ip"))
     else:
         ref, _campaign, _click = _resolve_attribution(getattr(request, "attribution", None))
     if ref is None or not ref.user.is_active:
@@ -498,9 +505,16 @@ def attribute_order(order_id: int, attribution) -> OrderAttribution:
 
 
 def _guest_order_sponsor(user):
-    """The referrer of the earliest guest order placed with this member's e-mail or phone."""
+    """The referrer of the earliest *paid* guest order placed with this member's e-mail or phone.
+
+    Only a sale counts (paid, shipped, completed: ``SALE_STATUSES``): anyone can type someone
+    else's e-mail into a guest order, but nobody pays for an order to steal a referral, and a
+    pending, cancelled or refunded order shows nothing the person did.
+    """
+    from fenrun.orders.status import SALE_STATUSES
+
     candidates = OrderAttribution.objects.filter(
-        order__user__isnull=True, referrer__isnull=False
+        order__user__isnull=True, referrer__isnull=False, order__status__in=SALE_STATUSES
     ).select_related("referrer", "order")
     phone = normalize_tw_mobile(user.phone or "")
     matches = candidates.filter(order__email__iexact=user.email)
@@ -509,51 +523,83 @@ def _guest_order_sponsor(user):
     return matches.order_by("order__placed_at", "order_id").first()
 
 
+def check_typed_code(request, referral_code: str, *, email: str, phone: str = "") -> ReferralCode:
+    """The member whose code a registering visitor typed, or ValidationError: unknown (which
+    counts against the visitor's guessing budget), the visitor's own, or too many guesses.
+
+    Registration calls it before it knows whether the address is new (``check_registration``),
+    so a taken address and a new one get the same answer about the code.
+    """
+    ip_hash = client_hash(request, "ip") if request is not None else ""
+    if request is not None and guessing_blocked(ip_hash):
+        # The visitor has guessed enough codes (here or through /r/): nothing is looked up.
+        raise ValidationError(
+            _(
+                "Too many unknown referral codes were tried from your connection. "
+                "Try again in an hour, or register without a code."
+            ),
+            code="referral_code_guessing",
+        )
+    typed = code_rules.normalize(referral_code)
+    ref = ReferralCode.objects.select_related("user").filter(code=typed).first() if typed else None
+    if ref is None or not ref.user.is_active:
+        if request is not None:
+            _count_unknown_code(ip_hash)
+        raise ValidationError(
+            _("No member has the referral code “%(code)s”.") % {"code": referral_code.strip()[:40]},
+            code="unknown_referral_code",
+        )
+    if same_person(email, phone, ref.user.email, ref.user.phone):
+        raise ValidationError(_("You cannot use your own referral code."), code="own_referral_code")
+    return ref
+
+
+def check_registration(request, *, email: str, phone: str, referral_code: str) -> None:
+    """Registration check hook (fenrun.accounts.hooks.REGISTRATION_CHECKS)."""
+    if isinstance(referral_code, str) and referral_code.strip():
+        check_typed_code(request, referral_code, email=email, phone=phone)
+
+
 def bind_at_registration(request, user, referral_code=None) -> ReferralNode:
     """Registration hook: bind the new member's sponsor, or make them a source.
 
-    Precedence: a code the visitor typed, then an earlier guest order with the same e-mail or
-    phone, then the share-link cookie. A typed code that is unknown or the visitor's own raises
+    Only what the person did binds them. Precedence: a code they typed, then the share link
+    they came through (the attribution cookie or ``?ref=``), and only when neither is there,
+    the referrer of their earliest paid guest order with the same e-mail or phone (see
+    ``_guest_order_sponsor``). A typed code that is unknown or the visitor's own raises
     ValidationError (the form shows it); other refused candidates (self-referral) fall through.
+    docs/referral-tree.md ("Registration: binding the sponsor") explains the rule.
     """
     ensure_code(user)
     candidates: list[tuple] = []
     if isinstance(referral_code, str) and referral_code.strip():
-        typed = code_rules.normalize(referral_code)
-        ref = (
-            ReferralCode.objects.select_related("user").filter(code=typed).first()
-            if typed
-            else None
-        )
-        if ref is None or not ref.user.is_active:
-            raise ValidationError(
-                _("No member has the referral code “%(code)s”.")
-                % {"code": referral_code.strip()[:40]},
-                code="unknown_referral_code",
-            )
-        if ref.user_id == user.pk or same_person(
-            user.email, user.phone, ref.user.email, ref.user.phone
-        ):
+        ref = check_typed_code(request, referral_code, email=user.email, phone=user.phone)
+        if ref.user_id == user.pk:
             raise ValidationError(
                 _("You cannot use your own referral code."), code="own_referral_code"
             )
         candidates.append((ref.user, ReferralNode.BoundVia.CODE, None, None))
-    guest = _guest_order_sponsor(user)
-    if guest:
-        candidates.append(
-            (guest.referrer, ReferralNode.BoundVia.GUEST_ORDER, guest.click, guest.campaign)
-        )
     attribution = getattr(request, "attribution", None) if request is not None else None
     link_code, link_campaign, link_click = _resolve_attribution(attribution)
     if link_code:
         candidates.append((link_code.user, ReferralNode.BoundVia.LINK, link_click, link_campaign))
+    if not candidates:
+        guest = _guest_order_sponsor(user)
+        if guest:
+            candidates.append(
+                (guest.referrer, ReferralNode.BoundVia.GUEST_ORDER, guest.click, guest.campaign)
+            )
     for sponsor, via, click, campaign in candidates:
         try:
-            return bind_sponsor(user, sponsor, via=via, click=click, campaign=campaign)
+            node = bind_sponsor(user, sponsor, via=via, click=click, campaign=campaign)
         except ReferralError:
             node = ensure_node(user)
             if node.bound_at is not None:
                 return node
+        else:
+            if request is not None:
+                signups.record_signup(node, client_hash(request, "ip"))
+            return node
     try:
         return bind_sponsor(user, None, via=ReferralNode.BoundVia.NONE)
     except ReferralError:

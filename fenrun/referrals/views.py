@@ -83,7 +83,9 @@ def my_links(request):
         form = VanityCodeForm(request.POST)
         if form.is_valid():
             try:
-                chosen = services.choose_vanity_code(user, form.cleaned_data["code"])
+                chosen = services.choose_vanity_code(
+                    user, form.cleaned_data["code"], ip_hash=services.client_hash(request, "ip")
+                )
             except services.ReferralError as exc:
                 add_to_form(form, exc)
             else:

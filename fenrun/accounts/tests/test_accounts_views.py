@@ -34,14 +34,21 @@ def add_to_cart(client, product, quantity=1):
     client.post(reverse("storefront:cart_add"), {"product": product.pk, "quantity": quantity})
 
 
-def test_register_creates_a_member_and_logs_them_in(client):
+def test_register_creates_a_member_who_logs_in_with_their_password(client):
     response = client.post(reverse("accounts:register"), registration())
     assert response.status_code == 302
+    assert response["Location"] == reverse("accounts:register_sent")
     user = User.objects.get()
     assert user.email == "new.member@example.com"
     assert user.name == "陳小春"
     assert user.phone == "0912345678"
     assert user.check_password(NEW_PASSWORD)
+    # Not logged in: a taken address gets the same answer, and it cannot log anyone in.
+    assert "_auth_user_id" not in client.session
+    assert [m.to for m in mail.outbox] == [["new.member@example.com"]]
+    page = client.get(response["Location"]).content.decode()
+    assert "new.member@example.com" in page and 'data-testid="register-sent"' in page
+    client.post(reverse("accounts:login"), {"username": user.email, "password": NEW_PASSWORD})
     assert int(client.session["_auth_user_id"]) == user.pk
 
 
@@ -75,14 +82,40 @@ def test_bad_registration_input(client, overrides, field):
     assert not User.objects.exists()
 
 
-def test_email_is_unique_whatever_the_case(client):
-    UserFactory(email="new.member@example.com")
-    response = client.post(
-        reverse("accounts:register"), registration(email="NEW.MEMBER@example.COM")
+def test_a_taken_address_gets_the_same_answer_and_its_owner_an_email(client):
+    """Issue 12: registration said 「此電子郵件已註冊」, telling anyone who has an account."""
+    owner = UserFactory(email="new.member@example.com", password=PASSWORD)
+    taken = client.post(
+        reverse("accounts:register"), registration(email="NEW.MEMBER@example.COM", phone="")
     )
-    assert response.status_code == 200
-    assert "此電子郵件已註冊" in " ".join(response.context["form"].errors["email"])
-    assert User.objects.count() == 1
+    taken_page = client.get(taken["Location"]).content.decode()
+    fresh = client.post(
+        reverse("accounts:register"), registration(email="fresh@example.com", phone="")
+    )
+    fresh_page = client.get(fresh["Location"]).content.decode()
+    assert taken.status_code == fresh.status_code == 302
+    assert taken["Location"] == fresh["Location"]
+
+    def same(page):  # every render masks the CSRF token differently
+        return re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", page)
+
+    assert same(taken_page.replace("new.member@example.com", "fresh@example.com")) == same(
+        fresh_page
+    )
+    assert "已註冊" not in taken_page
+    owner.refresh_from_db()
+    assert owner.check_password(PASSWORD)  # nothing changed on the account
+    assert User.objects.filter(email__iexact="new.member@example.com").count() == 1
+    notice = mail.outbox[0]
+    assert notice.to == ["new.member@example.com"]
+    assert reverse("accounts:password_reset") in notice.body
+
+
+def test_the_owner_of_a_taken_address_is_not_mail_bombed(client):
+    UserFactory(email="amei@example.com")
+    for _n in range(6):
+        client.post(reverse("accounts:register"), registration(email="amei@example.com", phone=""))
+    assert len(mail.outbox) == 3
 
 
 def test_phone_is_unique(client):
@@ -93,6 +126,7 @@ def test_phone_is_unique(client):
 
 
 def test_registration_hooks_receive_the_referral_code(client, monkeypatch):
+    monkeypatch.setattr(hooks, "REGISTRATION_CHECKS", [])
     calls = []
     monkeypatch.setattr(
         hooks, "REGISTRATION_HOOKS", [lambda request, user, code: calls.append((user.email, code))]
@@ -107,6 +141,7 @@ def test_a_hook_may_refuse_the_registration(client, monkeypatch):
     def refuse(request, user, code):
         raise ValidationError("這個推薦碼不存在。")
 
+    monkeypatch.setattr(hooks, "REGISTRATION_CHECKS", [])
     monkeypatch.setattr(hooks, "REGISTRATION_HOOKS", [refuse])
     response = client.post(reverse("accounts:register"), registration(referral_code="NOPE"))
     assert response.status_code == 200
@@ -115,11 +150,32 @@ def test_a_hook_may_refuse_the_registration(client, monkeypatch):
     assert "_auth_user_id" not in client.session
 
 
+def test_a_check_refuses_before_the_address_is_looked_at(client, monkeypatch):
+    from django.core.exceptions import ValidationError
+
+    seen = []
+
+    def refuse(request, *, email, phone, referral_code):
+        seen.append((email, phone, referral_code))
+        raise ValidationError("這個推薦碼不存在。")
+
+    monkeypatch.setattr(hooks, "REGISTRATION_CHECKS", [refuse])
+    UserFactory(email="new.member@example.com")
+    response = client.post(reverse("accounts:register"), registration(referral_code="NOPE"))
+    # A taken address gets the code's answer too, not "check your e-mail".
+    assert response.status_code == 200
+    assert response.context["form"].errors == {"referral_code": ["這個推薦碼不存在。"]}
+    assert seen == [("new.member@example.com", "0912345678", "NOPE")]
+    assert not mail.outbox
+
+
 def test_registration_keeps_the_guest_cart(client):
     product = ProductFactory(stock=5)
     add_to_cart(client, product, 2)
     client.post(reverse("accounts:register"), registration())
     user = User.objects.get()
+    # The member logs in next, in the same browser: the cart follows them then.
+    client.post(reverse("accounts:login"), {"username": user.email, "password": NEW_PASSWORD})
     assert Cart.objects.get(user=user).lines.get().quantity == 2
     assert not Cart.objects.filter(user__isnull=True).exists()
 

@@ -4,6 +4,7 @@ import re
 import time
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.core import mail
 from django.test import RequestFactory
 from django.urls import reverse
@@ -11,6 +12,7 @@ from django.urls import reverse
 from fenrun.accounts import limits
 from fenrun.accounts.tests.factories import UserFactory
 
+User = get_user_model()
 pytestmark = pytest.mark.django_db
 
 PASSWORD = "pass-word-123"
@@ -232,3 +234,43 @@ def test_resetting_the_password_lifts_the_log_in_block(client):
     user.refresh_from_db()
     assert user.check_password(NEW_PASSWORD)
     assert log_in(client, "amei@example.com", NEW_PASSWORD).status_code == 302
+
+
+# ---------------------------------------------------------------- registration (issue 12)
+
+
+def _register(client, n, **extra):
+    return client.post(
+        reverse("accounts:register"),
+        {
+            "email": f"burst{n}@example.com",
+            "name": "新會員",
+            "password1": "a-Long-pass-2026",
+            "password2": "a-Long-pass-2026",
+            "referral_code": "",
+        },
+        **extra,
+    )
+
+
+def test_registration_attempts_are_limited_per_client_address(client, settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.FENRUN_REGISTRATION_LIMITS = {"window_seconds": 600, "attempts_per_ip": 3}
+    for n in range(3):
+        assert _register(client, n, REMOTE_ADDR="203.0.113.7").status_code == 302
+        client.logout()
+    refused = _register(client, 3, REMOTE_ADDR="203.0.113.7")
+    assert refused.status_code == 429
+    assert refused["Retry-After"] == "600"
+    assert 'id="register-blocked"' in refused.content.decode()
+    assert not User.objects.filter(email="burst3@example.com").exists()
+    # another address is not affected
+    assert _register(client, 4, REMOTE_ADDR="198.51.100.2").status_code == 302
+
+
+def test_failed_registrations_count_too(client, settings):
+    settings.FENRUN_REGISTRATION_LIMITS = {"window_seconds": 600, "attempts_per_ip": 2}
+    bad = {"email": "not-an-address", "password1": "x", "password2": "y"}
+    for _n in range(2):
+        assert client.post(reverse("accounts:register"), bad).status_code == 200
+    assert client.post(reverse("accounts:register"), bad).status_code == 429

@@ -21,7 +21,8 @@ from fenrun.analytics.selectors.base import (
     tags_of,
 )
 from fenrun.core.periods import next_month
-from fenrun.referrals.models import ReferralNode
+from fenrun.referrals import signups
+from fenrun.referrals.models import ReferralNode, SignupReview
 from fenrun.referrals.tree_queries import ancestor_id_sql
 
 LEADERBOARD_LIMIT = 20
@@ -126,12 +127,15 @@ def _rollup_totals(
 
 
 def _joiners_sql(period: DateRange) -> tuple[str, list]:
+    """New members of the period, without sign-ups flagged as a burst and not approved."""
     t = _tables()
+    reviews = connection.ops.quote_name(SignupReview._meta.db_table)
     sql = f"""
         SELECT u.id, 1, 1 FROM {t["user"]} u
         WHERE u.date_joined >= %s AND u.date_joined < %s
+        AND u.id NOT IN (SELECT r.member_id FROM {reviews} r WHERE r.status <> %s)
     """
-    return sql, [period.start_at, period.end_before]
+    return sql, [period.start_at, period.end_before, SignupReview.Status.APPROVED]
 
 
 @olap
@@ -160,6 +164,9 @@ def metric_values(metric: str, period: DateRange) -> dict[int, Decimal]:
                 user__date_joined__gte=period.start_at,
                 user__date_joined__lt=period.end_before,
             )
+            .exclude(
+                user_id__in=SignupReview.objects.filter(signups.uncounted()).values("member_id")
+            )
             .values("sponsor_id")
             .annotate(v=Count("pk"))
             .order_by()
@@ -179,7 +186,9 @@ def metric_values(metric: str, period: DateRange) -> dict[int, Decimal]:
         values = {uid: money(v) for uid, v in rows}
     else:
         raise ValueError(f"unknown metric {metric!r}")
-    return {uid: v for uid, v in values.items() if v > 0}
+    # A flagged sign-up gets no tag and no place on a leaderboard until staff approve it.
+    flagged = signups.uncounted_member_ids()
+    return {uid: v for uid, v in values.items() if v > 0 and uid not in flagged}
 
 
 @dataclass
@@ -206,6 +215,8 @@ def leaderboard(metric: str, period: DateRange, limit: int = LEADERBOARD_LIMIT) 
         values = {uid: v for uid, _n, v in best}
         if metric == Metric.DOWNLINE_SALES:  # the pages show the orders behind downline sales
             extra = {uid: n for uid, n, _v in best}
+        flagged = signups.uncounted_member_ids()
+        values = {uid: v for uid, v in values.items() if uid not in flagged}
     else:
         values = metric_values(metric, period)
     top = ranked(values)[:limit]

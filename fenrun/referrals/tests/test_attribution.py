@@ -6,7 +6,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from fenrun.catalog.tests.factories import ProductFactory
-from fenrun.orders.services import place_order
+from fenrun.orders.services import change_status, place_order
 from fenrun.orders.tests.factories import ShippingMethodFactory, home_recipient
 from fenrun.referrals import selectors, services
 from fenrun.referrals.models import Campaign, Click, OrderAttribution, ReferralNode
@@ -124,7 +124,7 @@ def test_attribution_is_written_once():
 # ---------------------------------------------------------------- registration
 
 
-def register(client, email, referral_code="", phone=""):
+def register(client, email, referral_code="", phone="", **extra):
     return client.post(
         reverse("accounts:register"),
         {
@@ -136,6 +136,7 @@ def register(client, email, referral_code="", phone=""):
             "referral_code": referral_code,
         },
         HTTP_USER_AGENT=BROWSER,
+        **extra,
     )
 
 
@@ -222,10 +223,11 @@ def test_second_account_of_the_same_person_cannot_use_its_own_link(client):
 def test_guest_who_ordered_through_a_link_is_bound_on_registration(client):
     owner = make_user()
     services.ensure_code(owner)
-    order(
+    placed = order(
         attribution={"code": code_of(owner), "campaign": None, "click_id": None},
         email="buyer@example.com",
     )
+    change_status(placed, "paid")  # only a paid guest order binds (issue 12)
     register(client, "Buyer@Example.com")
     node = node_of("buyer@example.com")
     assert (node.sponsor_id, node.bound_via) == (owner.pk, "guest_order")
@@ -234,7 +236,10 @@ def test_guest_who_ordered_through_a_link_is_bound_on_registration(client):
 def test_guest_order_matched_by_phone(client):
     owner = make_user()
     services.ensure_code(owner)
-    order(attribution={"code": code_of(owner)}, email="other@example.com", phone="0955666777")
+    placed = order(
+        attribution={"code": code_of(owner)}, email="other@example.com", phone="0955666777"
+    )
+    change_status(placed, "paid")
     register(client, "phone-match@example.com", phone="0955-666-777")
     assert node_of("phone-match@example.com").sponsor_id == owner.pk
 
