@@ -287,6 +287,11 @@ FENRUN_SITE_URL = os.environ.get("FENRUN_SITE_URL", "http://127.0.0.1:8000")
 FENRUN_TEST_GATEWAY_ENABLED = env_bool("FENRUN_TEST_GATEWAY_ENABLED", DEBUG)
 # Shared secret of the test payment gateway's signed callback.
 FENRUN_TEST_GATEWAY_SECRET = os.environ.get("FENRUN_TEST_GATEWAY_SECRET", SECRET_KEY)
+# Hours an unpaid order waits for its payment before it is cancelled (fenrun/orders/deadlines.py).
+FENRUN_PAYMENT_DEADLINE_HOURS = {
+    "atm": float(os.environ.get("FENRUN_ATM_DEADLINE_HOURS", "72")),
+    "gateway": float(os.environ.get("FENRUN_GATEWAY_DEADLINE_HOURS", "1")),
+}
 # Bank account shown for ATM transfers.
 FENRUN_BANK_TRANSFER = {
     "bank_code": os.environ.get("FENRUN_BANK_CODE", "812"),
@@ -336,6 +341,10 @@ CELERY_BEAT_SCHEDULE = {
     "check-sales-rollups": {
         "task": "fenrun.analytics.tasks.check_sales_rollups",
         "schedule": crontab(hour=3, minute=30),
+    },
+    "expire-unpaid-orders": {
+        "task": "fenrun.orders.tasks.expire_unpaid_orders",
+        "schedule": 60.0,
     },
     "send-due-webhooks": {
         "task": "fenrun.webhooks.tasks.send_due_webhooks",

@@ -169,6 +169,12 @@ class Order(models.Model):
 
     placed_at = models.DateTimeField(_("placed"), auto_now_add=True, db_index=True)
     paid_at = models.DateTimeField(_("paid"), null=True, blank=True)
+    pay_by = models.DateTimeField(
+        _("pay by"),
+        null=True,
+        blank=True,
+        help_text=_("Unpaid by then, the order is cancelled and its stock and credit returned."),
+    )
     completed_at = models.DateTimeField(_("completed"), null=True, blank=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 

@@ -11,6 +11,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from fenrun.catalog.models import Product
 from fenrun.core import events
@@ -19,6 +20,7 @@ from fenrun.core.money import ZERO
 from fenrun.core.validators import normalize_tw_mobile, validate_tw_mobile
 from fenrun.orders import notifications
 from fenrun.orders.addresses import clean_home_address
+from fenrun.orders.deadlines import deadline_for
 from fenrun.orders.events import OrderPlaced, OrderStatusChanged
 from fenrun.orders.models import (
     Carrier,
@@ -427,6 +429,7 @@ def _create_order_row(
         shipping_method=shipping_method,
         payment_method=payment_method,
         payment_reference=new_atm_reference() if payment_method == PaymentMethod.ATM else "",
+        pay_by=deadline_for(payment_method, source, timezone.now()),
         note=recipient.note.strip()[:300],
         goods_total=quote.goods_total,
         discount_total=quote.discount_total,
@@ -496,17 +499,26 @@ def change_status(
     note: str = "",
     carrier: str = "",
     tracking_number: str = "",
+    only_from: str | None = None,
 ) -> Order:
     """Move an order to ``target`` if the status machine allows it, and tell subscribers.
 
     The order row is locked first: two staff (or a staff and a gateway callback) acting at once
     are serialised, and the second sees the first's result. Shipping may record the carrier and
-    the tracking number, which the buyer's order page and shipped mail show.
+    the tracking number, which the buyer's order page and shipped mail show. With ``only_from``
+    the move happens only from that status (checked under the lock): a job that cancels unpaid
+    orders must not cancel one paid a moment before.
     """
     carrier, tracking_number = clean_shipment(target, carrier, tracking_number)
     with transaction.atomic():
         locked = Order.objects.select_for_update().get(pk=order.pk)
         current = locked.status
+        if only_from is not None and current != only_from:
+            raise TransitionError(
+                _("The order is no longer “%(status)s”.")
+                % {"status": OrderStatus(only_from).label},
+                allowed=[],
+            )
         check_transition(current, target, payment_method=locked.payment_method)
         now = timezone.now()
         locked.status = target
@@ -558,3 +570,36 @@ __all__ = [
     "record_credit_split",
     "validate_recipient",
 ]
+
+
+PAYMENT_DEADLINE_NOTE = gettext_lazy("Not paid by the payment deadline.")
+
+
+def expire_unpaid_orders(*, now=None, batch_size: int = 200) -> int:
+    """Cancel pending orders whose payment deadline has passed; return how many.
+
+    Each goes through ``change_status``: its stock and reserved credit come back and the buyer
+    gets the cancellation mail, as when staff cancel. The order row is locked there, so a payment
+    arriving at the same moment either wins (the order is paid, nothing is cancelled) or finds
+    the order cancelled and is refunded as a duplicate. Safe to run twice or on two machines.
+    """
+    now = now or timezone.now()
+    due = list(
+        Order.objects.filter(status=OrderStatus.PENDING, pay_by__lte=now)
+        .order_by("pay_by", "pk")
+        .values_list("pk", flat=True)[:batch_size]
+    )
+    expired = 0
+    for order_id in due:
+        order = Order.objects.get(pk=order_id)
+        try:
+            change_status(
+                order,
+                OrderStatus.CANCELLED,
+                note=str(PAYMENT_DEADLINE_NOTE),
+                only_from=OrderStatus.PENDING,
+            )
+        except TransitionError:
+            continue  # paid or cancelled meanwhile
+        expired += 1
+    return expired
