@@ -43,6 +43,7 @@ from fenrun.wallet import reconcile, services
 from fenrun.wallet.models import Adjustment, Conversion, Entry, Withdrawal
 
 pytestmark = pytest.mark.django_db
+# BAD_INPUT_TRACE=<file> logs every request with the seconds since start: where the time goes.
 TRACE = (
     open(os.environ["BAD_INPUT_TRACE"], "w", buffering=1)
     if os.environ.get("BAD_INPUT_TRACE")

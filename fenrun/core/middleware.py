@@ -46,14 +46,18 @@ def _bad_fields(request, is_api: bool) -> list[str]:
     bad = input_guard.fields_with_control_characters(_pairs(request.GET))
     if bad or request.method in ("GET", "HEAD", "OPTIONS"):
         return bad
-    if request.content_type in FORM_TYPES:
-        return input_guard.fields_with_control_characters(_pairs(request.POST))
-    # The API reads any other body as JSON whatever its type says; elsewhere only JSON is JSON.
-    if is_api or request.content_type == "application/json":
+    if request.method == "POST" and request.content_type in FORM_TYPES:
+        bad = input_guard.fields_with_control_characters(_pairs(request.POST))
+    # The API reads any body but a multipart one as JSON whatever its type says (a JSON escape
+    # such as \u0000 passes a form parse untouched); elsewhere only JSON is JSON.
+    json_body = request.content_type == "application/json" or (
+        is_api and request.content_type != "multipart/form-data"
+    )
+    if not bad and json_body:
         document = _parsed(request.body)
         if document is not None:
-            return input_guard.document_paths_with_control_characters(document)
-    return []
+            bad = input_guard.document_paths_with_control_characters(document)
+    return bad
 
 
 def _pairs(multi_value_dict):

@@ -105,3 +105,13 @@ def test_file_bytes_are_not_text():
 def test_good_text_passes():
     response = Client().get("/api/v1/products", {"q": "高麗菜\t🌾"})
     assert response.status_code == 200
+
+
+@pytest.mark.parametrize("content_type", ["application/x-www-form-urlencoded", "text/plain"])
+@pytest.mark.parametrize("method", ["post", "put"])
+def test_an_api_body_is_json_whatever_its_type_says(method, content_type):
+    response = getattr(Client(), method)(
+        "/api/v1/commissions/settings", '{"note": "\\u0000"}', content_type=content_type
+    )
+    assert response.status_code == 422
+    assert response.json()["code"] == "control_character"
