@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 
+from django.conf import settings
 from django.http import Http404, JsonResponse
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
@@ -47,6 +48,10 @@ def _bad_fields(request, is_api: bool) -> list[str]:
     if bad or request.method in ("GET", "HEAD", "OPTIONS"):
         return bad
     if request.method == "POST" and request.content_type in FORM_TYPES:
+        if request.content_type == "multipart/form-data" and _fits_in_memory(request):
+            # Read the raw body first: Django then parses the fields from it, and a view that
+            # reads the body itself (the payment callback) still can. Large uploads stream.
+            request.body  # noqa: B018
         bad = input_guard.fields_with_control_characters(_pairs(request.POST))
     # The API reads any body but a multipart one as JSON whatever its type says (a JSON escape
     # such as \u0000 passes a form parse untouched); elsewhere only JSON is JSON.
@@ -58,6 +63,15 @@ def _bad_fields(request, is_api: bool) -> list[str]:
         if document is not None:
             bad = input_guard.document_paths_with_control_characters(document)
     return bad
+
+
+def _fits_in_memory(request) -> bool:
+    limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    try:
+        length = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return False
+    return limit is not None and length <= limit
 
 
 def _pairs(multi_value_dict):
