@@ -15,7 +15,6 @@ it). A path may not contain TAB, LF or CR either: no address of the shop does.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 
 CONTROL_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
 PATH_CONTROL_CHARACTERS = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
@@ -51,27 +50,39 @@ def fields_with_control_characters(pairs) -> list[str]:
 def document_paths_with_control_characters(document) -> list[str]:
     """Dotted paths (``items.2.name``) of the strings in a parsed JSON document that hold one.
 
-    Walks without recursion, so a document nested 50,000 deep costs a loop, not the stack.
+    Walks without recursion, so a document nested 50,000 deep costs a loop, not the stack; each
+    entry keeps only its parent, and a path is spelt out only for what is refused.
     """
     bad: list[str] = []
-    for path, key, value in _walk(document):
+    stack: list[tuple[_Step | None, str | None, object]] = [(None, None, document)]
+    while stack:
+        step, key, value = stack.pop()
         if key is not None and has_control_character(key):
-            field = ".".join(path[:-1]) or "__all__"
+            field = _dotted(step.parent if step else None)
         elif isinstance(value, str) and has_control_character(value):
-            field = ".".join(path) or "__all__"
+            field = _dotted(step)
         else:
-            continue
-        if field not in bad:
+            field = None
+        if field is not None and field not in bad:
             bad.append(field)
+        if isinstance(value, dict):
+            stack.extend((_Step(step, str(k)), str(k), v) for k, v in value.items())
+        elif isinstance(value, list):
+            stack.extend((_Step(step, str(i)), None, v) for i, v in enumerate(value))
     return bad
 
 
-def _walk(document) -> Iterator[tuple[tuple[str, ...], str | None, object]]:
-    stack: list[tuple[tuple[str, ...], str | None, object]] = [((), None, document)]
-    while stack:
-        path, key, value = stack.pop()
-        yield path, key, value
-        if isinstance(value, dict):
-            stack.extend((path + (str(k),), str(k), v) for k, v in value.items())
-        elif isinstance(value, list):
-            stack.extend((path + (str(i),), None, v) for i, v in enumerate(value))
+class _Step:
+    __slots__ = ("parent", "name")
+
+    def __init__(self, parent: _Step | None, name: str):
+        self.parent = parent
+        self.name = name
+
+
+def _dotted(step: _Step | None) -> str:
+    names = []
+    while step is not None:
+        names.append(step.name)
+        step = step.parent
+    return ".".join(reversed(names)) or "__all__"

@@ -79,12 +79,12 @@ def test_edge_days_are_refused_on_every_changelist(superuser_client):
 
 def test_days_inside_the_calendar_still_filter(superuser_client):
     wrong = []
-    for url, fields, _hierarchy in changelists():
+    for url, fields, hierarchy in changelists():
         if superuser_client.get(url).status_code != 200:
             continue
-        for f in fields:
-            for query in (f"{f}__gte=1900-01-01", f"{f}__lte=2999-12-31", f"{f}__year=2024"):
-                response = superuser_client.get(f"{url}?{query}")
-                if response.status_code != 200:
-                    wrong.append(f"{url}?{query}: {response.status_code}")
+        f = hierarchy or fields[0]
+        for query in (f"{f}__gte=1900-01-01&{f}__lte=2999-12-31", f"{f}__year=2024"):
+            response = superuser_client.get(f"{url}?{query}")
+            if response.status_code != 200:
+                wrong.append(f"{url}?{query}: {response.status_code}")
     assert not wrong, wrong
