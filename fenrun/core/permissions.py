@@ -27,6 +27,8 @@ from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 
+from fenrun.core.admin_lookups import BoundedDatesAdminMixin
+
 APP_LABEL = "core"
 
 
@@ -212,7 +214,7 @@ def public() -> dict:
 # -- the admin ----------------------------------------------------------------------------------
 
 
-class CapabilityAdminMixin:
+class CapabilityAdminMixin(BoundedDatesAdminMixin):
     """A ModelAdmin whose view / add / change / delete rights are capabilities.
 
     ``capabilities`` maps "view", "add", "change", "delete" to a capability or a tuple of them
@@ -220,6 +222,7 @@ class CapabilityAdminMixin:
     included: that is how a ledger stays read-only. Whatever grants "change" also grants "view".
     ``action_capabilities`` names what each custom action permission needs:
     ``@admin.action(permissions=["fulfil"])`` looks up ``action_capabilities["fulfil"]``.
+    Its changelists refuse days outside the shop's calendar (``fenrun.core.admin_lookups``).
     """
 
     capabilities: dict[str, Capability | tuple[Capability, ...]] = {}
