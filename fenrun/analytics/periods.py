@@ -97,6 +97,18 @@ def _parse_day(raw: str, field: str, errors: dict) -> date | None:
     return value
 
 
+def _check_bounds(start_day, end_day, latest) -> None:
+    errors: dict[str, list[str]] = {}
+    for field, value in (("start", start_day), ("end", end_day)):
+        if value is not None and (value < EARLIEST or value > latest):
+            errors.setdefault(field, []).append(
+                _("Choose a date between %(first)s and %(last)s.")
+                % {"first": EARLIEST.isoformat(), "last": latest.isoformat()}
+            )
+    if errors:
+        raise RangeError(errors)
+
+
 def parse_range(
     start: str | None = None,
     end: str | None = None,
@@ -118,19 +130,15 @@ def parse_range(
     fallback = preset_range(default)
     if start_day is None and end_day is None:
         return fallback
+    latest = today() + timedelta(days=366)
+    # Bounds first: the missing bound is computed from the given one, and a day near year 1
+    # would overflow that arithmetic.
+    _check_bounds(start_day, end_day, latest)
     if end_day is None:
         end_day = max(start_day, today())
     if start_day is None:
         start_day = end_day - timedelta(days=fallback.days - 1)
-    latest = today() + timedelta(days=366)
-    for field, value in (("start", start_day), ("end", end_day)):
-        if value < EARLIEST or value > latest:
-            errors.setdefault(field, []).append(
-                _("Choose a date between %(first)s and %(last)s.")
-                % {"first": EARLIEST.isoformat(), "last": latest.isoformat()}
-            )
-    if errors:
-        raise RangeError(errors)
+    _check_bounds(start_day, end_day, latest)
     if end_day < start_day:
         raise RangeError({"end": [_("The end date is before the start date.")]})
     if (end_day - start_day).days + 1 > MAX_SPAN_DAYS:

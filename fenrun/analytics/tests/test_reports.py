@@ -11,7 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from openpyxl import load_workbook
 
-from fenrun.analytics import selectors, services
+from fenrun.analytics import periods, selectors, services
 from fenrun.analytics.models import MemberTag, Metric, Period, TagRule
 from fenrun.analytics.periods import MAX_SPAN_DAYS, DateRange, RangeError, parse_range, today
 from fenrun.analytics.selectors import downline
@@ -417,3 +417,12 @@ def test_campaign_list_shows_the_end_date_not_only_its_time(staff_client):
     html = staff_client.get("/staff/analytics/campaigns/").content.decode()
     assert "2026-10-23 04:12" in html and "2026-12-12 04:12" in html
     assert "04:12 – 04:12" not in html
+
+
+@pytest.mark.parametrize(
+    "query",
+    [{"end": "0001-01-01"}, {"start": "0001-01-01"}, {"end": "9999-12-31"}, {"end": "2000-01-05"}],
+)
+def test_a_lone_bound_at_the_calendar_edges_is_refused_not_overflowed(query):
+    with pytest.raises(RangeError):
+        periods.range_from_query(query)
