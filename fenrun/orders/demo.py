@@ -10,6 +10,7 @@ from django.utils import timezone
 from fenrun.accounts.demo import STAFF_EMAIL
 from fenrun.accounts.models import User
 from fenrun.catalog.models import Product
+from fenrun.orders.deadlines import deadline_for
 from fenrun.orders.models import Order, OrderStatusChange, PaymentMethod, ShippingMethod
 from fenrun.orders.services import Recipient, change_status, place_order
 from fenrun.orders.status import OrderStatus as S
@@ -59,6 +60,8 @@ def seed(stdout) -> None:
         stdout.write(f"orders: {Order.objects.filter(source='demo').count()} demo orders (kept)")
         return
     rng = random.Random(42)
+    # A second stream for the pending orders' times, so the other orders stay as they were.
+    pending_rng = random.Random(7)
     staff = User.objects.get(email=STAFF_EMAIL)
     members = list(User.objects.filter(email__startswith="demo-member-").order_by("email"))
     products = list(Product.objects.filter(is_active=True, stock__gt=0))
@@ -92,6 +95,14 @@ def seed(stdout) -> None:
         placed = now - timedelta(
             days=rng.randint(0, 60), hours=rng.randint(0, 23), minutes=rng.randint(0, 59)
         )
+        if not path and payment != PaymentMethod.COD:
+            # Still waiting for payment: placed recently enough that its deadline is ahead, so
+            # the demo shows orders to match and, on their dates, orders the job cancels.
+            placed = now - (
+                timedelta(hours=pending_rng.randint(1, 60))
+                if payment == PaymentMethod.ATM
+                else timedelta(minutes=pending_rng.randint(5, 40))
+            )
         with transaction.atomic():
             order = place_order(
                 items=items,
@@ -103,7 +114,9 @@ def seed(stdout) -> None:
             )
             for target in path:
                 change_status(order, target, actor=staff, note="demo")
-            Order.objects.filter(pk=order.pk).update(placed_at=placed)
+            Order.objects.filter(pk=order.pk).update(
+                placed_at=placed, pay_by=deadline_for(payment, "demo", placed)
+            )
             OrderStatusChange.objects.filter(order=order).update(created_at=placed)
             if order.completed_at:
                 Order.objects.filter(pk=order.pk).update(completed_at=placed + timedelta(days=4))
