@@ -76,3 +76,20 @@ class ShareSettings(models.Model):
         self.pk = self.SINGLETON_PK
         super().save(*args, **kwargs)
         forget_shop_card()
+
+
+class DoneOnce(models.Model):
+    """A side effect that must happen once (an e-mail, a push) recorded under a unique key.
+
+    A job claims the key before acting; a second run, a redelivered message or a second worker
+    finds the key taken and does nothing. The database's unique key decides, not the job.
+    """
+
+    key = models.CharField(max_length=120, unique=True)
+    done_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "done once"
+
+    def __str__(self):
+        return self.key

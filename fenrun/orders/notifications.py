@@ -2,9 +2,10 @@
 and a charge taken twice (the buyer told it comes back, staff told when they must refund it).
 
 The order services call ``order_placed`` and ``status_changed`` inside their transaction; the mail
-itself goes out only once that transaction commits. An order that rolls back is never announced,
-and a mail server that is down never undoes an order that went through: the failure is logged
-(never raised into the request that placed or changed the order) and the shop carries on.
+is a background job (``tasks.send_order_mail``) sent only once that transaction commits. An order
+that rolls back is never announced, and a mail server that is down never undoes or slows an order
+that went through: the failure is logged and the job retried, and each recipient gets each mail
+once however often the job runs.
 """
 
 import logging
@@ -12,12 +13,12 @@ import re
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
-from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from fenrun.core import once
 from fenrun.orders.models import Order, Payment
 from fenrun.orders.status import OrderStatus
 
@@ -52,9 +53,15 @@ def _subject(kind: str, order: Order) -> str:
     }
 
 
+def _enqueue(kind: str, *args) -> None:
+    from fenrun.orders.tasks import send_order_mail
+
+    send_order_mail.delay_on_commit(kind, *args)
+
+
 def order_placed(order_id: int) -> None:
     """Send the buyer's confirmation and the staff notice once the current transaction commits."""
-    transaction.on_commit(lambda: _send_placed(order_id), robust=True)
+    _enqueue("placed", order_id)
 
 
 def status_changed(order_id: int, to_status: str) -> None:
@@ -64,17 +71,17 @@ def status_changed(order_id: int, to_status: str) -> None:
     each about its own step.
     """
     if to_status in BUYER_STATUS_MAILS:
-        transaction.on_commit(lambda: _send_status(order_id, to_status), robust=True)
+        _enqueue("status", order_id, to_status)
 
 
 def duplicate_charge(payment_id: int, *, refunded: bool) -> None:
     """Tell the buyer their order was charged twice, and that (or when) the second comes back."""
-    transaction.on_commit(lambda: _send_duplicate(payment_id, refunded), robust=True)
+    _enqueue("duplicate", payment_id, refunded)
 
 
 def duplicate_charge_for_staff(payment_id: int) -> None:
     """Ask staff to refund a second charge the gateway could not refund by itself."""
-    transaction.on_commit(lambda: _send_duplicate_to_staff(payment_id), robust=True)
+    _enqueue("staff_duplicate", payment_id)
 
 
 def buyer_language(order: Order) -> str:
@@ -132,8 +139,26 @@ def _context(order: Order, **extra) -> dict:
     }
 
 
+def send(kind: str, *args) -> None:
+    """What the mail job runs: the mail of ``kind`` about ``args``, each recipient's once."""
+    senders = {
+        "placed": _send_placed,
+        "status": _send_status,
+        "duplicate": _send_duplicate,
+        "staff_duplicate": _send_duplicate_to_staff,
+    }
+    senders[kind](*args)
+
+
 def _deliver(kind: str, template: str, order: Order, to: list[str], language: str, **extra) -> None:
-    """Render and send one mail; log and swallow any failure (rendering included)."""
+    """Render and send one mail, once: a job run twice (a retry, a redelivered message) finds
+    the mail's key taken and sends nothing. A failure gives the key back and is raised, so the
+    job retries it later."""
+    key = (
+        f"mail:{kind}:{order.pk}:{extra.get('payment').pk if extra.get('payment') else ''}:{to[0]}"
+    )
+    if not once.claim(key):
+        return
     try:
         with translation.override(language):
             context = _context(order, **extra)
@@ -150,15 +175,21 @@ def _deliver(kind: str, template: str, order: Order, to: list[str], language: st
         message.attach_alternative(html, "text/html")
         message.send()
     except Exception:
+        once.release(key)
         logger.exception("order %s: the %s e-mail could not be sent", order.number, kind)
+        raise
 
 
 def _send_placed(order_id: int) -> None:
     order = _load(order_id)
     if order is None or _is_demo(order):
         return
+    failure = None
     if order.email:
-        _deliver("placed", "order_placed", order, [order.email], buyer_language(order))
+        try:
+            _deliver("placed", "order_placed", order, [order.email], buyer_language(order))
+        except Exception as exc:
+            failure = exc  # the staff notice is still tried; the job retries the buyer's mail
     staff = staff_recipients()
     if staff:
         _deliver(
@@ -169,6 +200,8 @@ def _send_placed(order_id: int) -> None:
             settings.LANGUAGE_CODE,
             admin_url=_absolute(reverse("admin:orders_order_change", args=[order.pk])),
         )
+    if failure is not None:
+        raise failure
 
 
 def _send_status(order_id: int, to_status: str) -> None:

@@ -2,6 +2,7 @@
 
 from celery import shared_task
 
+from fenrun.orders import notifications
 from fenrun.orders.services import expire_unpaid_orders as expire
 
 
@@ -9,3 +10,19 @@ from fenrun.orders.services import expire_unpaid_orders as expire
 def expire_unpaid_orders() -> int:
     """Cancel orders whose payment deadline has passed (stock and credit return, buyer told)."""
     return expire()
+
+
+@shared_task(bind=True, max_retries=5)
+def send_order_mail(self, kind: str, *args) -> None:
+    """An order's e-mail, sent by the worker once the order's transaction has committed.
+
+    Each recipient's mail is sent once (notifications claims a key first). A mail server that
+    fails is tried again after 1, 2, 4, 8 and 16 minutes; the failure is logged each time and
+    never reaches the order.
+    """
+    try:
+        notifications.send(kind, *args)
+    except Exception:
+        if self.request.is_eager or self.request.retries >= self.max_retries:
+            return
+        raise self.retry(countdown=60 * 2**self.request.retries) from None

@@ -383,3 +383,40 @@ def test_a_refused_status_change_sends_nothing(django_capture_on_commit_callback
             change_status(order, OrderStatus.COMPLETED)  # pending → completed is not allowed
     assert callbacks == []
     assert mail.outbox == []
+
+
+# ------------------------------------------------------------------------------ as a job
+
+
+def test_the_mail_job_run_again_sends_nothing_twice(settings, django_capture_on_commit_callbacks):
+    from fenrun.orders.tasks import send_order_mail
+
+    settings.FENRUN_ORDER_NOTIFY_EMAIL = "orders@shanlan.tw"
+    order = _place(django_capture_on_commit_callbacks)
+    assert sorted(m.to[0] for m in mail.outbox) == ["buyer@shanlan.tw", "orders@shanlan.tw"]
+    send_order_mail.apply(args=("placed", order.pk))  # a redelivered message, a second worker
+    send_order_mail.apply(args=("placed", order.pk))
+    assert len(mail.outbox) == 2
+
+
+def test_a_failed_mail_is_sent_by_the_retry_and_only_the_failed_one(
+    settings, monkeypatch, django_capture_on_commit_callbacks
+):
+    settings.FENRUN_ORDER_NOTIFY_EMAIL = "orders@shanlan.tw"
+    real_send = EmailMultiAlternatives.send
+
+    def buyer_fails(self, fail_silently=False):
+        if self.to == ["buyer@shanlan.tw"]:
+            raise smtplib.SMTPServerDisconnected("connection lost")
+        return real_send(self, fail_silently)
+
+    monkeypatch.setattr(EmailMultiAlternatives, "send", buyer_fails)
+    order = _place(django_capture_on_commit_callbacks)
+    assert [m.to for m in mail.outbox] == [["orders@shanlan.tw"]]
+    monkeypatch.setattr(EmailMultiAlternatives, "send", real_send)
+    with pytest.raises(smtplib.SMTPServerDisconnected):
+        monkeypatch.setattr(EmailMultiAlternatives, "send", buyer_fails)
+        notifications.send("placed", order.pk)
+    monkeypatch.setattr(EmailMultiAlternatives, "send", real_send)
+    notifications.send("placed", order.pk)  # what the retry runs
+    assert sorted(m.to[0] for m in mail.outbox) == ["buyer@shanlan.tw", "orders@shanlan.tw"]
