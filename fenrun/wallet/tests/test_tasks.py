@@ -33,4 +33,5 @@ def test_without_an_alert_address_the_problem_is_only_logged(member, staff, sett
     Account.objects.filter(owner=member, kind=AccountKind.COINS).update(balance=Decimal("1"))
     assert reconcile_wallet.delay().get() == 1
     assert mail.outbox == []
-    assert "do not balance" in caplog.text
+    assert "balance 1.00 != sum of entries 100.00" in caplog.text
+    assert any(r.levelname == "ERROR" for r in caplog.records)
