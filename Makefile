@@ -41,12 +41,12 @@ run: install
 	FENRUN_PORT=$(PORT) $(VENV)/bin/honcho -f Procfile.dev start
 
 test-sqlite: install chromium
-	$(PY) -m pytest -n 2 --dist loadgroup
+	$(PY) -m pytest -n 2 --dist loadgroup --durations=12
 
 # The concurrency tests (marked postgres) open up to 50 connections each: they run in a pass of
 # their own, one at a time, so two of them never meet PostgreSQL's limit of 100 connections.
 test-pg: install chromium
-	DATABASE_URL=$(PG_URL) $(PY) -m pytest -n 2 --dist loadgroup -m "not postgres"
+	DATABASE_URL=$(PG_URL) $(PY) -m pytest -n 2 --dist loadgroup -m "not postgres" --durations=12
 	DATABASE_URL=$(PG_URL) $(PY) -m pytest -p no:xdist -m postgres
 
 test: test-sqlite test-pg lint
