@@ -30,7 +30,9 @@ def test_simultaneous_releases_credit_each_bonus_once():
     Commission.objects.update(available_at=timezone.now() - timedelta(seconds=1))
     due = Commission.objects.count()
 
-    results = testing.run_at_once(WORKERS, lambda _i: release_held_commissions.apply().get())
+    results = testing.run_at_once(
+        WORKERS, lambda _i: release_held_commissions.apply().get(disable_sync_subtasks=False)
+    )
 
     assert all(isinstance(r, int) for r in results), results
     assert sum(results) == due
@@ -50,7 +52,9 @@ def test_simultaneous_tag_recomputes_agree():
         period_days=30,
         threshold=Decimal("2000"),
     )
-    results = testing.run_at_once(WORKERS, lambda _i: recompute_tags.apply().get())
+    results = testing.run_at_once(
+        WORKERS, lambda _i: recompute_tags.apply().get(disable_sync_subtasks=False)
+    )
     assert results == [1] * WORKERS
     assert set(MemberTag.objects.filter(rule=rule).values_list("member_id", flat=True)) == {
         org.source.pk,
