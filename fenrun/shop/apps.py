@@ -10,3 +10,9 @@ class ShopConfig(AppConfig):
         from fenrun import wiring
 
         wiring.register_subscribers()
+        # Every process may send a job (seeding the demo does, before any worker has run), so
+        # the embedded broker's folders must exist before the first message, not only in the
+        # worker.
+        from config.celery import ensure_broker_folders
+
+        ensure_broker_folders()
