@@ -46,7 +46,7 @@ test-sqlite: install chromium
 # The concurrency tests (marked postgres) open up to 50 connections each: they run in a pass of
 # their own, one at a time, so two of them never meet PostgreSQL's limit of 100 connections.
 test-pg: install chromium
-	DATABASE_URL=$(PG_URL) $(PY) -m pytest -n 2 --dist loadgroup -m "not postgres" --durations=12
+	DATABASE_URL=$(PG_URL) $(PY) -m pytest -n 2 --dist loadgroup -m "not postgres" --database-tests-only --durations=12
 	DATABASE_URL=$(PG_URL) $(PY) -m pytest -p no:xdist -m postgres
 
 test: test-sqlite test-pg lint

@@ -24,7 +24,7 @@ from fenrun.core.auth import issue_integrator_token
 from fenrun.core.permissions import ROLES, Capability, CapabilityAdminMixin
 from fenrun.core.testing import role_group
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("uninstrumented_templates")]
 
 PRINCIPALS = ["anonymous", "member", "staff_without_role", *ROLES, "superuser"]
 ROLE_IDS = {"店長": "owner", "財務": "finance", "出貨": "fulfilment", "行銷": "marketing"}
