@@ -148,6 +148,7 @@ INSTALLED_APPS = [
     "fenrun.wallet",
     "fenrun.analytics",
     "fenrun.webhooks",
+    "fenrun.invoices",
     "fenrun.storefront",
     "fenrun.shop",
 ]
