@@ -39,6 +39,9 @@ class InvoiceSection:
                 label=_("Invoice"),
                 choices=InvoiceChoice.KindChoices.choices,
                 initial=rules.Kind.MEMBER_CARRIER,
+                # Left out, the invoice goes to the member carrier (a form posted without
+                # this section's fields still places its order).
+                required=False,
                 widget=forms.RadioSelect,
             ),
             "invoice_carrier_number": forms.CharField(
@@ -79,7 +82,7 @@ class InvoiceSection:
 
     def _choice(self, cleaned: dict) -> rules.Choice:
         return rules.normalise(
-            cleaned.get("invoice_kind") or "",
+            cleaned.get("invoice_kind") or rules.Kind.MEMBER_CARRIER,
             carrier_number=cleaned.get("invoice_carrier_number", ""),
             love_code=cleaned.get("invoice_love_code", ""),
             ban=cleaned.get("invoice_ban", ""),
@@ -87,8 +90,6 @@ class InvoiceSection:
         )
 
     def clean(self, cleaned: dict) -> dict[str, list[str]]:
-        if not cleaned.get("invoice_kind"):
-            return {}  # the field itself already says what is wrong
         errors = rules.choice_errors(self._choice(cleaned))
         return {FIELDS[name]: [MESSAGES[code]] for name, code in errors.items()}
 

@@ -382,8 +382,8 @@ def _correct(invoice: Invoice) -> str:
                     "amount": remainder,
                     "lines": [
                         {
-                            "name": _("Order %(number)s cancelled")
-                            % {"number": invoice.order.number},
+                            # Chinese whatever the job's language: it is printed on the 折讓單.
+                            "name": f"訂單 {invoice.order.number} 取消",
                             "quantity": 1,
                             "unit_price": str(remainder),
                             "amount": str(remainder),
