@@ -13,7 +13,7 @@ from fenrun.invoices.models import InvoiceChoice
 from fenrun.invoices.subscribers import CONTEXT_KEY
 
 MESSAGES = {
-    "required": _("This field is required."),
+    "required": forms.Field.default_error_messages["required"],
     "bad_barcode": _("A mobile barcode is “/” followed by 7 characters (0–9, A–Z, . + -)."),
     "bad_certificate": _("A citizen certificate number is 2 capital letters and 14 digits."),
     "bad_love_code": _("A donation code is 3 to 7 digits."),
