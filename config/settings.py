@@ -148,6 +148,7 @@ INSTALLED_APPS = [
     "fenrun.wallet",
     "fenrun.analytics",
     "fenrun.webhooks",
+    "fenrun.invoices",
     "fenrun.storefront",
     "fenrun.shop",
 ]
@@ -288,6 +289,25 @@ FENRUN_SITE_URL = os.environ.get("FENRUN_SITE_URL", "http://127.0.0.1:8000")
 FENRUN_TEST_GATEWAY_ENABLED = env_bool("FENRUN_TEST_GATEWAY_ENABLED", DEBUG)
 # Shared secret of the test payment gateway's signed callback.
 FENRUN_TEST_GATEWAY_SECRET = os.environ.get("FENRUN_TEST_GATEWAY_SECRET", SECRET_KEY)
+# B2C e-invoices (docs/invoices.md). The merchant's keys come from the environment only; the
+# defaults are ECPay's published test merchant, answered by the local stand-in, so the demo
+# issues invoices without an ECPay account. FENRUN_ECPAY_INVOICE_URL: "stand-in" (in-process),
+# "stage" (ECPay's test host), "production", or a URL (e.g. the stand-in served on loopback).
+FENRUN_INVOICES = {
+    "enabled": env_bool("FENRUN_INVOICES_ENABLED", True),
+    # When the invoice is issued: "paid", "shipped" or "completed".
+    "issue_at": os.environ.get("FENRUN_INVOICE_ISSUE_AT", "paid"),
+    "provider": os.environ.get("FENRUN_INVOICE_PROVIDER", "ecpay"),
+    "timeout_seconds": float(os.environ.get("FENRUN_INVOICE_TIMEOUT", "10")),
+    "ecpay": {
+        "merchant_id": os.environ.get("FENRUN_ECPAY_INVOICE_MERCHANT_ID", "2000132"),
+        "hash_key": os.environ.get("FENRUN_ECPAY_INVOICE_HASH_KEY", "ejCk326UnaZWKisg"),
+        "hash_iv": os.environ.get("FENRUN_ECPAY_INVOICE_HASH_IV", "q9jcZX8Ib9LM8wYk"),
+        "url": os.environ.get("FENRUN_ECPAY_INVOICE_URL", "stand-in"),
+    },
+    # The stand-in for ECPay's invoice API answers at /invoices/ecpay-stand-in/ (demo, tests).
+    "stand_in_enabled": env_bool("FENRUN_INVOICE_STAND_IN", DEBUG),
+}
 # Hours an unpaid order waits for its payment before it is cancelled (fenrun/orders/deadlines.py).
 FENRUN_PAYMENT_DEADLINE_HOURS = {
     "atm": float(os.environ.get("FENRUN_ATM_DEADLINE_HOURS", "72")),
@@ -349,6 +369,12 @@ CELERY_BEAT_SCHEDULE = {
     },
     "send-due-webhooks": {
         "task": "fenrun.webhooks.tasks.send_due_webhooks",
+        "schedule": 60.0,
+    },
+    # Invoices whose issue, void or allowance failed are tried again when due (1, 2, 4 … min,
+    # at most hourly): none is ever dropped.
+    "retry-due-invoices": {
+        "task": "fenrun.invoices.tasks.retry_due",
         "schedule": 60.0,
     },
     "reconcile-wallet": {

@@ -14,6 +14,9 @@ from fenrun.analytics import subscribers as analytics
 from fenrun.commissions import subscribers as commissions
 from fenrun.commissions.events import CommissionReleased, CommissionReversed, CommissionsCreated
 from fenrun.core import events
+from fenrun.invoices import checkout as invoice_checkout
+from fenrun.invoices import subscribers as invoices
+from fenrun.orders import forms as order_forms
 from fenrun.orders import views as order_views
 from fenrun.orders.cart import merge_guest_cart
 from fenrun.orders.events import OrderPlaced, OrderStatusChanged
@@ -36,6 +39,10 @@ SUBSCRIPTIONS = [
     (OrderStatusChanged, commissions.on_order_status_changed),
     (OrderStatusChanged, wallet.on_order_status_changed),
     (OrderStatusChanged, analytics.on_order_status_changed),
+    # The buyer's invoice choice is stored with the order; an invoice follows the status (its
+    # provider is called by a job after commit, never inside the order's transaction).
+    (OrderPlaced, invoices.on_order_placed),
+    (OrderStatusChanged, invoices.on_order_status_changed),
     (CommissionReleased, wallet.on_commission_released),
     (CommissionReversed, wallet.on_commission_reversed),
     (SubtreeMoved, analytics.on_subtree_moved),
@@ -60,6 +67,8 @@ SPONSOR_PREVIEWS = [sponsor_preview]
 LOGIN_HOOKS = [merge_guest_cart]
 # The checkout page asks the wallet how much shopping credit the buyer may use.
 CREDIT_PROVIDERS = [wallet_selectors.checkout_credit]
+# The checkout form asks for the invoice (carrier, donation or 統一編號).
+CHECKOUT_SECTIONS = [invoice_checkout.InvoiceSection()]
 
 _registered = False
 
@@ -82,3 +91,4 @@ def register_subscribers() -> None:
     _extend(account_hooks.LOGIN_HOOKS, LOGIN_HOOKS)
     _extend(account_hooks.SPONSOR_PREVIEWS, SPONSOR_PREVIEWS)
     _extend(order_views.CREDIT_PROVIDERS, CREDIT_PROVIDERS)
+    _extend(order_forms.CHECKOUT_SECTIONS, CHECKOUT_SECTIONS)
