@@ -294,7 +294,8 @@ FENRUN_TEST_GATEWAY_SECRET = os.environ.get("FENRUN_TEST_GATEWAY_SECRET", SECRET
 # issues invoices without an ECPay account. FENRUN_ECPAY_INVOICE_URL: "stand-in" (in-process),
 # "stage" (ECPay's test host), "production", or a URL (e.g. the stand-in served on loopback).
 FENRUN_INVOICES = {
-    "enabled": env_bool("FENRUN_INVOICES_ENABLED", True),
+    # On in development and the demo (through the stand-in); in production once configured.
+    "enabled": env_bool("FENRUN_INVOICES_ENABLED", DEBUG),
     # When the invoice is issued: "paid", "shipped" or "completed".
     "issue_at": os.environ.get("FENRUN_INVOICE_ISSUE_AT", "paid"),
     "provider": os.environ.get("FENRUN_INVOICE_PROVIDER", "ecpay"),
@@ -308,6 +309,18 @@ FENRUN_INVOICES = {
     # The stand-in for ECPay's invoice API answers at /invoices/ecpay-stand-in/ (demo, tests).
     "stand_in_enabled": env_bool("FENRUN_INVOICE_STAND_IN", DEBUG),
 }
+if (
+    not DEBUG
+    and FENRUN_INVOICES["enabled"]
+    and FENRUN_INVOICES["ecpay"]["url"] == "stand-in"
+    and not FENRUN_INVOICES["stand_in_enabled"]
+):
+    # A shop that turned invoices on but never named ECPay's host would hand buyers invoice
+    # numbers nobody filed with the tax authority.
+    raise ImproperlyConfigured(
+        "FENRUN_INVOICES_ENABLED is on but FENRUN_ECPAY_INVOICE_URL is the stand-in: set it to "
+        "'stage' or 'production' and give the merchant's keys (docs/invoices.md)."
+    )
 # Hours an unpaid order waits for its payment before it is cancelled (fenrun/orders/deadlines.py).
 FENRUN_PAYMENT_DEADLINE_HOURS = {
     "atm": float(os.environ.get("FENRUN_ATM_DEADLINE_HOURS", "72")),

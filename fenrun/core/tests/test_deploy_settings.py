@@ -53,3 +53,18 @@ def test_without_debug_the_shop_refuses_to_start_without_a_secret_key():
 def test_development_still_runs_on_the_local_key():
     result = manage("check")
     assert result.returncode == 0, result.stderr
+
+
+def test_without_debug_invoices_are_not_issued_through_the_stand_in():
+    key = secrets.token_urlsafe(50)
+    refused = manage("check", DJANGO_SECRET_KEY=key, FENRUN_INVOICES_ENABLED="true", **PRODUCTION)
+    assert refused.returncode != 0
+    assert "FENRUN_ECPAY_INVOICE_URL is the stand-in" in refused.stderr
+    configured = manage(
+        "check",
+        DJANGO_SECRET_KEY=key,
+        FENRUN_INVOICES_ENABLED="true",
+        FENRUN_ECPAY_INVOICE_URL="stage",
+        **PRODUCTION,
+    )
+    assert configured.returncode == 0, configured.stderr
