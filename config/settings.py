@@ -240,6 +240,10 @@ STORAGES = {
 }
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+# Where django.core.mail.backends.filebased.EmailBackend writes each mail (a staging shop that
+# must not mail anybody, or benchmarks/live_spike.py counting what the worker sent).
+if os.environ.get("EMAIL_FILE_PATH"):
+    EMAIL_FILE_PATH = os.environ["EMAIL_FILE_PATH"]
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "shop@fenrun.local")
 # Where the new-order notice goes (comma-separated addresses); empty sends none.
 FENRUN_ORDER_NOTIFY_EMAIL = os.environ.get("FENRUN_ORDER_NOTIFY_EMAIL", "")
