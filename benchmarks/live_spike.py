@@ -825,7 +825,9 @@ def check(shop: Shop, load: Load, drained: dict, receiver: Receiver) -> dict:
     }
     paid: dict[int, dict[int, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
     levels: dict[int, dict[int, int]] = defaultdict(dict)
+    rows = 0
     for c in Commission.objects.filter(order__in=orders.values()):
+        rows += 1
         paid[c.order_id][c.payee_id] += c.amount
         levels[c.order_id][c.payee_id] = c.level
     settled = set(
@@ -896,7 +898,8 @@ def check(shop: Shop, load: Load, drained: dict, receiver: Receiver) -> dict:
         "atm": sum(1 for o in orders.values() if o.payment_method == "atm"),
         "stock": stock,
         "oversold": sum(s["oversold"] for s in stock.values()),
-        "commissions": sum(len(p) for p in paid.values()),
+        "commission_rows": rows,
+        "payee_totals": sum(len(p) for p in paid.values()),
         "commission_total": commission_total,
         "settled": len(settled),
         "mails": len(mails),
@@ -1062,8 +1065,9 @@ def report(args, env: dict, load: Load, result: dict, timings: dict, extra: dict
         f"| staff: paid / shipped / completed | {timings['staff_changes']} status changes in "
         f"{timings['staff']:.1f} s ({timings['staff'] / max(1, timings['staff_changes']) * 1000:.0f} "
         "ms each, commissions settled on completion) |",
-        f"| commissions | {result['commissions']} for {result['settled']} settled orders "
-        f"(levels 1–3: host and two uplines), NT${result['commission_total']:,} |",
+        f"| commissions | {result['commission_rows']} rows (one per order line and level) for "
+        f"{result['settled']} settled orders: {result['payee_totals']} payee totals (levels 1–3: "
+        f"the host and two uplines), NT${result['commission_total']:,} |",
         f"| e-mails sent by the worker | {result['mails']} of {result['mails_due']} due |",
         f"| webhook deliveries | {result['delivered']} of {result['deliveries']} delivered, "
         f"{result['received']} received |",
