@@ -7,7 +7,7 @@ UV := $(VENV)/bin/uv
 PG_URL ?= postgres://postgres@127.0.0.1:5432/fenrun
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: run test test-sqlite test-pg install lint format audit bench bench-tree bench-commissions bench-analytics messages chromium clean
+.PHONY: run test test-sqlite test-pg install lint format audit bench bench-tree bench-commissions bench-analytics bench-spike messages chromium clean
 
 $(VENV)/.stamp: requirements.lock
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -83,6 +83,11 @@ bench-commissions: install
 
 bench-analytics: install
 	$(PY) benchmarks/analytics_levels.py $(ARGS)
+
+# A live stream's spike against gunicorn + PostgreSQL + Redis + the worker (about 4 minutes; needs
+# PostgreSQL and Redis on 127.0.0.1). Not part of `make bench`, which measures sizes, not load.
+bench-spike: install
+	$(PY) benchmarks/live_spike.py $(ARGS)
 
 clean:
 	rm -rf $(VENV) node_modules fenrun/static/vendor db.sqlite3 media

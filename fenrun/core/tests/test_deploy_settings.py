@@ -68,3 +68,16 @@ def test_without_debug_invoices_are_not_issued_through_the_stand_in():
         **PRODUCTION,
     )
     assert configured.returncode == 0, configured.stderr
+
+
+def test_the_file_based_mail_backend_writes_into_the_folder_given_by_the_environment(tmp_path):
+    folder = tmp_path / "mail"
+    result = manage(
+        "shell",
+        "-c",
+        "from django.core.mail import send_mail; send_mail('s', 'b', 'a@example.com', ['b@example.com'])",
+        EMAIL_BACKEND="django.core.mail.backends.filebased.EmailBackend",
+        EMAIL_FILE_PATH=str(folder),
+    )
+    assert result.returncode == 0, result.stderr
+    assert "To: b@example.com" in "".join(p.read_text() for p in folder.glob("*.log"))
