@@ -13,6 +13,7 @@ from fenrun.core.api_errors import (
     not_allowed_body,
     not_found_body,
 )
+from fenrun.core.openapi import document_scopes
 
 
 class FenrunAPI(NinjaAPI):
@@ -25,7 +26,8 @@ class FenrunAPI(NinjaAPI):
     """
 
     def get_openapi_schema(self, *args, **kwargs):
-        return document_malformed_bodies(super().get_openapi_schema(*args, **kwargs))
+        schema = super().get_openapi_schema(*args, **kwargs)
+        return document_scopes(document_malformed_bodies(schema))
 
     def _get_urls(self):
         urls = super()._get_urls()

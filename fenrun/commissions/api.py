@@ -2,9 +2,10 @@
 
 Who may call what is declared on each operation (``x-access`` in the OpenAPI document):
 - plans, their assignments, the preview and the settings: staff who manage plans
-  (``core.manage_plans``); an integrator token may read plans;
-- an order's commissions: staff who settle commissions or read reports, and an integrator for
-  the orders it pushed (its source); creating them by hand: staff who settle commissions;
+  (``core.manage_plans``); an integrator key with ``commissions.read`` may read plans;
+- an order's commissions, by the order's id or its number: staff who settle commissions or read
+  reports, and an integrator key with ``commissions.read`` for the orders it pushed (its
+  source); creating them by hand: staff who settle commissions;
 - a logged-in member reads their own commissions.
 
 Plan input goes through ``engine.validate_plan``, as the back-office form does: problems come
@@ -39,6 +40,7 @@ from fenrun.core.paging import MAX_OFFSET
 from fenrun.core.periods import EARLIEST, LATEST
 from fenrun.core.permissions import Capability, member_only, staff_only
 from fenrun.core.schemas import Id, InputSchema
+from fenrun.core.scopes import Scope
 from fenrun.orders.models import Order
 
 router = Router(tags=["commissions"])
@@ -205,7 +207,7 @@ def _plans_queryset():
     "/plans",
     response={200: list[PlanOut], **errors(401, 403)},
     summary="List commission plans",
-    **staff_only(PLANS, integrators=True),
+    **staff_only(PLANS, scope=Scope.COMMISSIONS_READ),
 )
 def list_plans(request):
     plans = selectors.plans_with_current_versions()
@@ -230,7 +232,7 @@ def create_plan(request, payload: PlanIn):
     "/plans/{id:plan_id}",
     response={200: PlanOut, **errors(401, 403, 404)},
     summary="Read a plan",
-    **staff_only(PLANS, integrators=True),
+    **staff_only(PLANS, scope=Scope.COMMISSIONS_READ),
 )
 def get_plan(request, plan_id: Id):
     return _plan_out(get_object_or_404(_plans_queryset(), pk=plan_id))
@@ -451,9 +453,11 @@ def _order_commissions(order: Order) -> dict:
     }
 
 
-def _visible_order(request, order_id: int) -> Order:
+def _visible_order(request, **lookup) -> Order:
+    """The order the caller may read the commissions of: an integrator only its own source's;
+    anyone else's is a 404, like an order that does not exist."""
     who = request.auth
-    order = get_object_or_404(Order, pk=order_id)
+    order = get_object_or_404(Order, **lookup)
     if is_integrator(who) and order.source != who.name:
         raise ApiError(404, _("Not found."))
     return order
@@ -462,11 +466,21 @@ def _visible_order(request, order_id: int) -> Order:
 @router.get(
     "/orders/{id:order_id}",
     response={200: OrderCommissionsOut, **errors(401, 403, 404)},
-    summary="An order's commissions",
-    **staff_only(SETTLE, Capability.VIEW_REPORTS, integrators=True),
+    summary="An order's commissions, by the order's id",
+    **staff_only(SETTLE, Capability.VIEW_REPORTS, scope=Scope.COMMISSIONS_READ),
 )
 def order_commissions(request, order_id: Id):
-    return _order_commissions(_visible_order(request, order_id))
+    return _order_commissions(_visible_order(request, pk=order_id))
+
+
+@router.get(
+    "/orders/by-number/{number}",
+    response={200: OrderCommissionsOut, **errors(401, 403, 404)},
+    summary="An order's commissions, by the order's number (as order answers give it)",
+    **staff_only(SETTLE, Capability.VIEW_REPORTS, scope=Scope.COMMISSIONS_READ),
+)
+def order_commissions_by_number(request, number: str):
+    return _order_commissions(_visible_order(request, number=number))
 
 
 @router.post(

@@ -25,6 +25,8 @@ class IntegratorToken(models.Model):
     key_hash = models.CharField(max_length=64, unique=True, editable=False)
     prefix = models.CharField(max_length=8, editable=False)
     is_active = models.BooleanField(_("active"), default=True)
+    # A list of ``fenrun.core.scopes.Scope`` values; written through ``clean_scopes`` only.
+    scopes = models.JSONField(_("scopes"), default=list, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
 
@@ -36,6 +38,9 @@ class IntegratorToken(models.Model):
 
     def __str__(self):
         return f"{self.name} ({self.prefix}…)"
+
+    def has_scope(self, scope) -> bool:
+        return str(scope) in (self.scopes or ())
 
 
 class ShareSettings(models.Model):

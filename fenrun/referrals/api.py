@@ -8,10 +8,12 @@ from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 
 from fenrun.accounts.contact import email_for
+from fenrun.accounts.lookup import find_member
 from fenrun.catalog.models import Product
 from fenrun.core.api_errors import ApiError, errors
 from fenrun.core.permissions import Capability, member_only, staff_only
 from fenrun.core.schemas import Id, InputSchema
+from fenrun.core.scopes import Scope
 from fenrun.referrals import selectors, services
 
 router = Router(tags=["referrals"])
@@ -260,6 +262,42 @@ def _member(viewer, user, depth=None, direct_count=None) -> dict:
         "email": email_for(viewer, user),
         "tree_level": depth,
         "direct_count": direct_count,
+    }
+
+
+class MemberLookupOut(Schema):
+    user_id: int
+    name: str = Field(..., description="Masked, as one member sees another (王○明).")
+    referral_code: str = Field(..., description="The member's code, as links carry it.")
+    sponsor_id: int | None
+
+
+@router.get(
+    "/members/lookup",
+    response={200: MemberLookupOut, **ON_MEMBER_FILTERED},
+    summary="Find a member by e-mail or mobile number (a POS asking whether a buyer is one)",
+    **staff_only(Capability.VIEW_CONTACT_DATA, scope=Scope.MEMBERS_READ),
+)
+def lookup_member(
+    request,
+    email: str = Query("", max_length=254),
+    phone: str = Query("", max_length=20),
+):
+    """An active member with this e-mail and/or mobile number; 404 when none is."""
+    if not email.strip() and not phone.strip():
+        raise ApiError(
+            422, _("Invalid input."), {"email": [_("Give an e-mail or a mobile number.")]}
+        )
+    member = find_member(email=email, phone=phone)
+    if member is None:
+        raise ApiError(404, _("No such member."), code="member_not_found")
+    node = services.ensure_node(member)
+    code = selectors.primary_code(selectors.member_codes(member)) or services.ensure_code(member)
+    return {
+        "user_id": member.pk,
+        "name": selectors.mask_name(member),
+        "referral_code": code.code,
+        "sponsor_id": node.sponsor_id,
     }
 
 

@@ -175,7 +175,7 @@ def test_integrator_reads_commissions_of_its_own_orders_only(client):
     seed_plan()
     _source, buyer = make_chain(2)
     order = complete(place(buyer))
-    _token, key = issue_integrator_token("pos-1")
+    _token, key = issue_integrator_token("pos-1", ["commissions.read"])
     headers = {"HTTP_AUTHORIZATION": f"Bearer {key}"}
     assert client.get(f"{BASE}/orders/{order.pk}", **headers).status_code == 404
     from fenrun.orders.models import Order
