@@ -243,3 +243,17 @@ def test_keys_issued_before_scopes_keep_what_they_could_call():
     migration.grant_previous_rights(apps, None)
     token.refresh_from_db()
     assert token.scopes == ["orders.read", "orders.write", "commissions.read"]
+
+
+def test_shipping_and_payment_methods_are_listed_in_the_requests_language(client):
+    ShippingMethodFactory()
+    ShippingMethodFactory(code="711", name="7-ELEVEN 取貨", kind="cvs", fee=D("60"))
+    shipping = client.get(f"{API}/methods/shipping", HTTP_ACCEPT_LANGUAGE="en").json()
+    assert shipping["count"] == 2
+    by_code = {m["code"]: m for m in shipping["items"]}
+    assert (by_code["home"]["needs_address"], by_code["home"]["needs_store"]) == (True, False)
+    assert by_code["711"]["needs_store"] and by_code["711"]["fee"] == "60.00"
+    assert by_code["711"]["kind_label"] == "Convenience-store pickup"
+    payment = client.get(f"{API}/methods/payment", HTTP_ACCEPT_LANGUAGE="zh-hant").json()
+    names = {m["code"]: m["name"] for m in payment["items"]}
+    assert set(names) == {"atm", "cod", "gateway"} and names["cod"] == "貨到付款"

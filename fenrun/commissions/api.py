@@ -21,6 +21,7 @@ from typing import Annotated, Literal
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
+from ninja.pagination import paginate
 from pydantic import StringConstraints
 
 from fenrun.commissions import engine, selectors, services
@@ -36,7 +37,7 @@ from fenrun.commissions.presentation import preview_rows
 from fenrun.core.api_errors import ApiError, errors
 from fenrun.core.auth import is_integrator
 from fenrun.core.errors import DomainError
-from fenrun.core.paging import MAX_OFFSET
+from fenrun.core.paging import LimitOffsetPage
 from fenrun.core.periods import EARLIEST, LATEST
 from fenrun.core.permissions import Capability, member_only, staff_only
 from fenrun.core.schemas import Id, InputSchema
@@ -205,15 +206,17 @@ def _plans_queryset():
 
 @router.get(
     "/plans",
-    response={200: list[PlanOut], **errors(401, 403)},
+    response={200: list[PlanOut], **errors(401, 403, 422)},
     summary="List commission plans",
     **staff_only(PLANS, scope=Scope.COMMISSIONS_READ),
 )
+@paginate(LimitOffsetPage)
 def list_plans(request):
     plans = selectors.plans_with_current_versions()
     assignments: dict[int, list] = {}
     for a in PlanAssignment.objects.all():
         assignments.setdefault(a.plan_id, []).append(a)
+    # A handful of plans: built whole, paged like every list.
     return [_plan_out(plan, assignments.get(plan.pk, [])) for plan in plans]
 
 
@@ -503,36 +506,38 @@ class MineFilter(Schema):
     date_to: date | None = Field(
         None, ge=EARLIEST, le=LATEST, description="Last day (local time), inclusive."
     )
-    limit: int = Field(50, ge=1, le=500)
-    offset: int = Field(0, ge=0, le=MAX_OFFSET)
 
 
-class MineOut(Schema):
-    count: int
-    totals: dict[str, Decimal]
-    results: list[CommissionOut]
+class TotalsOut(Schema):
+    totals: dict[str, Decimal] = Field(..., description="Amounts by status: pending, available.")
+
+
+@router.get(
+    "/mine/totals",
+    response={200: TotalsOut, **errors(401, 403)},
+    summary="My commission totals by status",
+    **member_only(),
+)
+def my_commission_totals(request):
+    return {"totals": selectors.member_commission_totals(request.auth.pk)}
 
 
 @router.get(
     "/mine",
-    response={200: MineOut, **errors(401, 403, 422)},
-    summary="My commissions",
+    response={200: list[CommissionOut], **errors(401, 403, 422)},
+    summary="My commissions, newest first",
     **member_only(),
 )
+@paginate(LimitOffsetPage)
 def my_commissions(request, filters: Query[MineFilter]):
     member = request.auth
     if filters.date_from and filters.date_to and filters.date_from > filters.date_to:
         raise ApiError(
             422, _("Invalid input."), {"date_to": [_("The end date is before the start date.")]}
         )
-    qs = selectors.member_commissions(
+    return selectors.member_commissions(
         member.pk, status=filters.status, date_from=filters.date_from, date_to=filters.date_to
     )
-    return {
-        "count": qs.count(),
-        "totals": selectors.member_commission_totals(member.pk),
-        "results": list(qs[filters.offset : filters.offset + filters.limit]),
-    }
 
 
 class SettingsIO(InputSchema):

@@ -29,11 +29,12 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
+from ninja.pagination import paginate
 
 from fenrun.catalog.models import Product
 from fenrun.core.api_errors import ApiError, ErrorOut, errors
 from fenrun.core.auth import is_integrator
-from fenrun.core.paging import limit_param, offset_param
+from fenrun.core.paging import LimitOffsetPage
 from fenrun.core.permissions import Capability, has, has_any, member_only, staff_only
 from fenrun.core.privacy import mask_email
 from fenrun.core.schemas import InputSchema
@@ -269,13 +270,6 @@ class OrderOut(OrderSummaryOut):
         return allowed_targets(obj.status, payment_method=obj.payment_method)
 
 
-class OrderPage(Schema):
-    count: int
-    limit: int
-    offset: int
-    items: list[OrderSummaryOut]
-
-
 # -- helpers -----------------------------------------------------------------------------------
 
 
@@ -386,26 +380,17 @@ def create_order(request, payload: OrderIn):
 
 @router.get(
     "",
-    response={200: OrderPage, **errors(401, 403, 422)},
+    response={200: list[OrderSummaryOut], **errors(401, 403, 422)},
     summary="List orders",
     **member_only(scope=Scope.ORDERS_READ),
 )
-def list_orders(
-    request,
-    status: OrderStatus | None = None,
-    limit: int = limit_param(),
-    offset: int = offset_param(),
-):
+@paginate(LimitOffsetPage)
+def list_orders(request, status: OrderStatus | None = None):
     """A member's own orders, an integrator's own orders, or (staff) every order; newest first."""
     orders = _visible_orders(request)
     if status is not None:
         orders = orders.filter(status=status.value)
-    return {
-        "count": orders.count(),
-        "limit": limit,
-        "offset": offset,
-        "items": list(orders[offset : offset + limit]),
-    }
+    return orders
 
 
 @router.get(
