@@ -406,6 +406,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "fenrun.wallet.tasks.reconcile_wallet",
         "schedule": crontab(hour=4, minute=0),
     },
+    # The API's Idempotency-Key answers last 24 hours; hourly keeps the table at a day's writes.
+    "forget-idempotency-keys": {
+        "task": "fenrun.core.tasks.forget_idempotency_keys",
+        "schedule": crontab(minute=15),
+    },
 }
 # Webhook sends wait on other people's servers: they have a queue of their own, so a dead
 # endpoint never delays a bonus release or an e-mail (production runs a worker per queue).

@@ -266,3 +266,33 @@ def refund_duplicate(payment: Payment, *, gateway=None, refunded_elsewhere: str 
         )
         notifications.duplicate_charge(locked.pk, refunded=True)
     return locked
+
+
+# The gateway code of a payment an integrator took itself (a POS's till, another shop's
+# checkout): the money never passed through a gateway of ours, so there is nothing to refund here.
+INTEGRATOR_GATEWAY = "integrator"
+
+
+def record_integrator_payment(order: Order, *, source: str) -> Payment:
+    """Record that the integrator ``source`` was paid for ``order`` and move the order to paid.
+
+    The payment is a succeeded one (gateway ``integrator``, reference ``<source>:<number>``,
+    the integrator in its payload), so the order is paid once like any other; the move goes
+    through ``change_status``, so stock, wallet, webhooks and mails follow as for a web payment.
+    """
+    from fenrun.orders.services import change_status
+
+    with transaction.atomic():
+        locked = Order.objects.select_for_update().get(pk=order.pk)
+        if locked.status != OrderStatus.PENDING:
+            raise PaymentError(_("This order does not wait for a payment."))
+        payment = Payment.objects.create(
+            order=locked,
+            gateway=INTEGRATOR_GATEWAY,
+            reference=f"{source}:{locked.number}"[:64],
+            amount=locked.grand_total,
+            status=Payment.Status.SUCCEEDED,
+            payload={"source": source},
+        )
+        change_status(locked, OrderStatus.PAID, note=source)
+    return payment
