@@ -441,7 +441,8 @@
     searchResults.innerHTML = "";
     if (!q) return;
     getJSON(config.api + "/search?" + new URLSearchParams({ q: q }).toString())
-      .then(function (hits) {
+      .then(function (page) {
+        var hits = page.items;
         if (!hits.length) {
           var li = document.createElement("li");
           li.className = "muted";
