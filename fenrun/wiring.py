@@ -14,6 +14,7 @@ from fenrun.analytics import subscribers as analytics
 from fenrun.commissions import subscribers as commissions
 from fenrun.commissions.events import CommissionReleased, CommissionReversed, CommissionsCreated
 from fenrun.core import events
+from fenrun.orders import payments as order_payments
 from fenrun.orders import views as order_views
 from fenrun.orders.cart import merge_guest_cart
 from fenrun.orders.events import OrderPlaced, OrderStatusChanged
@@ -36,6 +37,9 @@ SUBSCRIPTIONS = [
     (OrderStatusChanged, commissions.on_order_status_changed),
     (OrderStatusChanged, wallet.on_order_status_changed),
     (OrderStatusChanged, analytics.on_order_status_changed),
+    # A paid order refunded or cancelled gets its payment back through its provider (a job
+    # sent once the change commits).
+    (OrderStatusChanged, order_payments.on_order_status_changed),
     (CommissionReleased, wallet.on_commission_released),
     (CommissionReversed, wallet.on_commission_reversed),
     (SubtreeMoved, analytics.on_subtree_moved),

@@ -6,6 +6,7 @@ from fenrun.analytics import subscribers as analytics
 from fenrun.commissions import subscribers as commissions
 from fenrun.commissions.events import CommissionReleased, CommissionReversed, CommissionsCreated
 from fenrun.core import events
+from fenrun.orders import payments as order_payments
 from fenrun.orders import views as order_views
 from fenrun.orders.cart import merge_guest_cart
 from fenrun.orders.events import OrderPlaced, OrderStatusChanged
@@ -31,6 +32,7 @@ def test_each_event_reaches_its_subscribers_in_the_documented_order():
         commissions.on_order_status_changed,
         wallet.on_order_status_changed,
         analytics.on_order_status_changed,
+        order_payments.on_order_status_changed,
         webhooks.on_order_status_changed,
     ]
     assert events.subscribers(CommissionReleased) == [

@@ -168,9 +168,20 @@ class CheckoutForm(TokenForm):
         ),
     )
 
-    def __init__(self, *args, credit_available: Decimal | None = None, **kwargs):
+    def __init__(
+        self,
+        *args,
+        credit_available: Decimal | None = None,
+        payment: list[tuple[str, str]] | None = None,
+        **kwargs,
+    ):
         kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
+        if payment is not None:
+            # Bank transfer, cash on delivery and the enabled providers' methods; "gateway"
+            # alone (older pages) still means the first online method.
+            self.fields["payment_method"].choices = payment
+            self.legacy_gateway = next((c for c, _l in payment if "." in c), "")
         self.fields["token"].error_messages["required"] = _(
             "This page is out of date. Check your order and submit it again."
         )
@@ -180,6 +191,16 @@ class CheckoutForm(TokenForm):
         else:
             self.fields["credit_to_use"].max_value = self.credit_available
             self.fields["credit_to_use"].widget.attrs["max"] = str(self.credit_available)
+
+    def clean_payment_method(self):
+        return self.cleaned_data["payment_method"]
+
+    def full_clean(self):
+        legacy = getattr(self, "legacy_gateway", "")
+        if self.is_bound and legacy and self.data.get("payment_method") == "gateway":
+            self.data = self.data.copy()
+            self.data["payment_method"] = legacy
+        super().full_clean()
 
     def clean(self):
         cleaned = super().clean()
