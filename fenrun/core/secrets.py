@@ -2,8 +2,8 @@
 
 Fernet (AES-128-CBC with an HMAC, from ``cryptography``) with a key from the environment,
 ``FENRUN_SECRETS_KEY`` (``Fernet.generate_key()``; several, comma-separated, newest first, to
-rotate). A database dump alone then reveals no key. Without it a development machine (DEBUG)
-derives one from SECRET_KEY, so the demo works out of the box; production refuses to store a
+rotate). A database dump alone then reveals no key. Without it a development machine (DEBUG, or
+the development SECRET_KEY, as in tests) derives one from SECRET_KEY, so the demo works out of the box; production refuses to store a
 secret until the key is set.
 """
 
@@ -24,7 +24,10 @@ class SecretsKeyMissing(DomainError):
 def _fernet() -> MultiFernet:
     keys = [k.strip() for k in settings.FENRUN_SECRETS_KEY.split(",") if k.strip()]
     if not keys:
-        if not settings.DEBUG:
+        development = settings.DEBUG or settings.SECRET_KEY == getattr(
+            settings, "DEVELOPMENT_SECRET_KEY", None
+        )
+        if not development:
             raise SecretsKeyMissing(
                 _("Set FENRUN_SECRETS_KEY in the environment before entering keys here.")
             )
