@@ -8,9 +8,9 @@ change nothing, and be answered as ECPay expects.
 
 import logging
 import re
-from html import unescape
 from datetime import timedelta
 from decimal import Decimal
+from html import unescape
 
 import pytest
 from django.core import mail
@@ -26,11 +26,7 @@ from fenrun.orders.payments import reconcile_open_payments
 from fenrun.orders.services import change_status
 from fenrun.orders.status import OrderStatus
 from fenrun.orders.tests.factories import ShippingMethodFactory
-from fenrun.orders.tests.providers import (  # noqa: F401 (fixtures)
-    ECPAY_TEST_MERCHANT,
-    ecpay_provider,
-    in_process_http,
-)
+from fenrun.orders.tests.providers import ECPAY_TEST_MERCHANT
 from fenrun.standins.models import StandinTrade
 
 pytestmark = pytest.mark.django_db
