@@ -299,9 +299,11 @@ def placed(request, number):
             "order": order,
             "payment": payment,
             "bank": settings.FENRUN_BANK_TRANSFER,
+            # An issued ATM account or store code is what the buyer pays with: no second one.
             "can_pay": order.payment_method == PaymentMethod.GATEWAY
             and order.status == OrderStatus.PENDING
-            and order.grand_total > 0,
+            and order.grand_total > 0
+            and order.issued_payment is None,
         },
     )
 

@@ -52,7 +52,7 @@ def _checkout(client, method: str):
             "district": "大安區",
             "street": "復興南路一段1號",
             "postal_code": "106",
-            "payment_method": f"ecpay.{method}",
+            "payment_method": method if "." in method else f"ecpay.{method}",
         },
     )
 
