@@ -104,7 +104,7 @@ def start_payment(gateway, order: Order, method: str = "") -> Payment:
             .order_by("-created_at", "-id")
             .first()
         )
-        if open_payment is not None:
+        if open_payment is not None and gateway.reuse_open_payment:
             return open_payment
         return gateway.start(locked, method) if method else gateway.start(locked)
 

@@ -14,7 +14,7 @@ from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db import IntegrityError
+from django.db import IntegrityError, transaction
 from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -106,16 +106,17 @@ def checkout(request):
     if problem:
         return _refuse(problem)
     try:
-        trade = StandinTrade.objects.create(
-            provider=PROVIDER,
-            merchant_id=data["MerchantID"],
-            trade_no=data["MerchantTradeNo"],
-            provider_trade_no=timezone.now().strftime("%y%m%d%H%M%S")
-            + f"{secrets.randbelow(10**4):04d}",
-            amount=int(data["TotalAmount"]),
-            method=data["ChoosePayment"],
-            params=data,
-        )
+        with transaction.atomic():
+            trade = StandinTrade.objects.create(
+                provider=PROVIDER,
+                merchant_id=data["MerchantID"],
+                trade_no=data["MerchantTradeNo"],
+                provider_trade_no=timezone.now().strftime("%y%m%d%H%M%S")
+                + f"{secrets.randbelow(10**4):04d}",
+                amount=int(data["TotalAmount"]),
+                method=data["ChoosePayment"],
+                params=data,
+            )
     except IntegrityError:
         return _refuse("MerchantTradeNo already used (訂單編號重覆)")
     return redirect("standins:ecpay_page", trade_no=trade.provider_trade_no)

@@ -11,7 +11,7 @@ import secrets
 from urllib.parse import urlencode
 
 from django.conf import settings
-from django.db import IntegrityError
+from django.db import IntegrityError, transaction
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.csrf import csrf_exempt
@@ -89,15 +89,16 @@ def request_api(request):
         return _error("1163", "The amount does not add up.")
     transaction_id = "2025" + f"{secrets.randbelow(10**15):015d}"
     try:
-        StandinTrade.objects.create(
-            provider=PROVIDER,
-            merchant_id=channel,
-            trade_no=order_id,
-            provider_trade_no=transaction_id,
-            amount=amount,
-            method="linepay",
-            params={**body, "confirmUrl": confirm_url},
-        )
+        with transaction.atomic():
+            StandinTrade.objects.create(
+                provider=PROVIDER,
+                merchant_id=channel,
+                trade_no=order_id,
+                provider_trade_no=transaction_id,
+                amount=amount,
+                method="linepay",
+                params={**body, "confirmUrl": confirm_url},
+            )
     except IntegrityError:
         return _error("1172", "There is a record of transaction with the same order number.")
     web = request.build_absolute_uri(f"{PREFIX}/pay/{transaction_id}/")

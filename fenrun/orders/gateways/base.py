@@ -110,6 +110,9 @@ class Gateway:
     label = ""
     can_refund = False
     can_query = False
+    # Whether "pay" again sends the buyer back to a payment still open (the same reference).
+    # A provider that refuses a reference it has seen (ECPay's MerchantTradeNo) opens a new one.
+    reuse_open_payment = True
 
     def methods(self) -> list[PaymentMethodOption]:
         return []

@@ -89,6 +89,9 @@ class ECPayGateway(Gateway):
     label = _("ECPay")
     can_refund = True
     can_query = True
+    # ECPay refuses a MerchantTradeNo it has seen (訂單編號重覆), even unpaid: each visit to its
+    # page is a new trade. Two paid ones make the second a duplicate, refunded.
+    reuse_open_payment = False
 
     def __init__(self, config=None):
         self.config = config or provider_settings(self.code)

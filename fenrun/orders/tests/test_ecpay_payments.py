@@ -324,3 +324,14 @@ def test_query_answer_with_a_bad_checkmacvalue_is_not_believed(
     )
     with pytest.raises(ProviderUnavailable):
         gateway.query(Payment(reference="FRX", amount=Decimal("1")))
+
+
+def test_paying_again_opens_a_new_ecpay_trade_which_ecpay_accepts(
+    client, ecpay_provider, in_process_http
+):
+    order, first = _to_standin(client, "card")  # the buyer leaves ECPay's page unpaid
+    action, fields = _form_fields(client.post(reverse("orders:pay", args=[order.number])))
+    assert fields["MerchantTradeNo"] != first.trade_no
+    assert client.post(action, fields).status_code == 302
+    # The same MerchantTradeNo posted again is refused, as ECPay refuses it.
+    assert client.post(action, fields).status_code == 400
