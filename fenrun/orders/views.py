@@ -203,6 +203,10 @@ def payment_choices() -> list[tuple[str, str]]:
     ]
 
 
+def payment_descriptions() -> dict[str, str]:
+    return {option.code: option.method.description for option in enabled_options()}
+
+
 def _payment_fields(choice: str) -> tuple[str, str]:
     """The order's payment method and online option for what the buyer chose."""
     if choice in (PaymentMethod.ATM, PaymentMethod.COD):
@@ -234,9 +238,19 @@ def checkout(request):
     summary = summary_context(request, lines, method, request.POST.get("credit_to_use"))
     credit = summary["credit_available"]
     if request.method == "GET":
-        form = CheckoutForm(initial=initial, credit_available=credit, payment=payment_choices())
+        form = CheckoutForm(
+            initial=initial,
+            credit_available=credit,
+            payment=payment_choices(),
+            payment_descriptions=payment_descriptions(),
+        )
     else:
-        form = CheckoutForm(request.POST, credit_available=credit, payment=payment_choices())
+        form = CheckoutForm(
+            request.POST,
+            credit_available=credit,
+            payment=payment_choices(),
+            payment_descriptions=payment_descriptions(),
+        )
         if form.is_valid():
             data = form.cleaned_data
             payment_method, payment_option = _payment_fields(data["payment_method"])

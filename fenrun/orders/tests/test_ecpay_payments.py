@@ -335,3 +335,13 @@ def test_paying_again_opens_a_new_ecpay_trade_which_ecpay_accepts(
     assert client.post(action, fields).status_code == 302
     # The same MerchantTradeNo posted again is refused, as ECPay refuses it.
     assert client.post(action, fields).status_code == 400
+
+
+def test_checkout_lists_each_enabled_method_with_what_it_means(client, ecpay_provider):
+    product = ProductFactory(stock=5, price=Decimal("880"))
+    ShippingMethodFactory()
+    client.post(reverse("storefront:cart_add"), {"product": product.pk, "quantity": 1})
+    html = client.get(reverse("orders:checkout")).content.decode()
+    assert 'value="ecpay.atm"' in html and "ATM 虛擬帳號（綠界）" in html
+    assert "綠界會給您一組專屬的轉帳帳號。" in html
+    assert 'value="linepay.linepay"' not in html  # not configured
