@@ -247,6 +247,20 @@ class Order(models.Model):
         return self.shipping_method.kind == ShippingMethod.Kind.CVS
 
     @property
+    def payment_label(self) -> str:
+        """How the buyer chose to pay: the online method's own name (信用卡（綠界）) if any."""
+        if self.payment_option:
+            from fenrun.orders.gateways import REGISTRY, split_option
+
+            provider, method = split_option(self.payment_option)
+            cls = REGISTRY.get(provider)
+            gateway = cls() if cls else None
+            option = gateway.method(method) if gateway else None
+            if option is not None:
+                return str(option.label)
+        return self.get_payment_method_display()
+
+    @property
     def issued_payment(self):
         """The open payment whose provider issued where to pay it (ATM account, store code)."""
         return next(

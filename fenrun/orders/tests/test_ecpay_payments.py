@@ -209,6 +209,7 @@ def test_atm_account_is_shown_and_mailed_until_paid_and_its_expiry_is_the_deadli
     assert order.pay_by > timezone.now() + timedelta(days=2)  # ECPay's days, not the 1 h
     page = client.get(reverse("orders:placed", args=[order.number])).content.decode()
     assert trade.issued["vAccount"] in page and "812" in page
+    assert "ATM 虛擬帳號（綠界）" in page  # the method the buyer chose, by its name
     instructions = [m for m in mail.outbox if trade.issued["vAccount"] in m.body]
     assert len(instructions) == 1
     # The buyer transfers; ECPay's ReturnURL message pays the order, and the account goes.
