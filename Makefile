@@ -7,7 +7,7 @@ UV := $(VENV)/bin/uv
 PG_URL ?= postgres://postgres@127.0.0.1:5432/fenrun
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: run test test-sqlite test-pg install lint format audit bench bench-tree bench-commissions bench-analytics messages chromium clean
+.PHONY: run test test-sqlite test-pg install lint format audit bench bench-tree bench-commissions bench-analytics bench-spike messages chromium clean
 
 $(VENV)/.stamp: requirements.lock
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -46,7 +46,7 @@ test-sqlite: install chromium
 # The concurrency tests (marked postgres) open up to 50 connections each: they run in a pass of
 # their own, one at a time, so two of them never meet PostgreSQL's limit of 100 connections.
 test-pg: install chromium
-	DATABASE_URL=$(PG_URL) $(PY) -m pytest -n 2 --dist loadgroup -m "not postgres" --durations=12
+	DATABASE_URL=$(PG_URL) $(PY) -m pytest -n 2 --dist loadgroup -m "not postgres" --database-tests-only --durations=12
 	DATABASE_URL=$(PG_URL) $(PY) -m pytest -p no:xdist -m postgres
 
 test: test-sqlite test-pg lint
@@ -83,6 +83,11 @@ bench-commissions: install
 
 bench-analytics: install
 	$(PY) benchmarks/analytics_levels.py $(ARGS)
+
+# A live stream's spike against gunicorn + PostgreSQL + Redis + the worker (about 4 minutes; needs
+# PostgreSQL and Redis on 127.0.0.1). Not part of `make bench`, which measures sizes, not load.
+bench-spike: install
+	$(PY) benchmarks/live_spike.py $(ARGS)
 
 clean:
 	rm -rf $(VENV) node_modules fenrun/static/vendor db.sqlite3 media

@@ -32,6 +32,20 @@ def _clean_cache(settings):
 
 
 @pytest.fixture
+def uninstrumented_templates(monkeypatch):
+    """Templates render as in production, without the test runner's instrumentation (a signal
+    per rendered template whose receiver copies the whole context, for ``response.context``).
+
+    For tests that send hundreds of requests and read only status codes and HTML: a form page
+    renders hundreds of widget templates, and the copies took two thirds of its time.
+    """
+    from django.template.base import Template
+    from django.test.utils import _TestState
+
+    monkeypatch.setattr(Template, "_render", _TestState.saved_data.template_render)
+
+
+@pytest.fixture
 def is_postgres():
     from django.db import connection
 
@@ -78,3 +92,44 @@ def _jobs_run_in_the_test():
     app.conf.broker_transport_options = {}
     app.loader.import_default_modules()
     yield
+
+
+# Fixtures through which a test reaches the database (pytest-django refuses it any other way).
+DATABASE_FIXTURES = {
+    "db",
+    "transactional_db",
+    "django_db_reset_sequences",
+    "django_db_serialized_rollback",
+    "live_server",
+}
+
+
+def pytest_addoption(parser):
+    parser.addoption(
+        "--database-tests-only",
+        action="store_true",
+        help="Run only the tests that use the database: the PostgreSQL pass of `make test`, "
+        "since a test that cannot reach the database gives the same answer on every one.",
+    )
+
+
+def _is_database_test_case(cls) -> bool:
+    from django.test import TransactionTestCase
+
+    return isinstance(cls, type) and issubclass(cls, TransactionTestCase)
+
+
+def pytest_collection_modifyitems(config, items):
+    if not config.getoption("--database-tests-only"):
+        return
+    kept, dropped = [], []
+    for item in items:
+        uses_database = (
+            item.get_closest_marker("django_db") is not None
+            or bool(DATABASE_FIXTURES & set(getattr(item, "fixturenames", ())))
+            or _is_database_test_case(getattr(item, "cls", None))
+        )
+        (kept if uses_database else dropped).append(item)
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = kept

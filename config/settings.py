@@ -148,6 +148,7 @@ INSTALLED_APPS = [
     "fenrun.wallet",
     "fenrun.analytics",
     "fenrun.webhooks",
+    "fenrun.invoices",
     "fenrun.storefront",
     "fenrun.shop",
     "fenrun.standins",
@@ -241,6 +242,18 @@ STORAGES = {
 }
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+# Where django.core.mail.backends.filebased.EmailBackend writes each mail (a staging shop that
+# must not mail anybody, or benchmarks/live_spike.py counting what the worker sent).
+if os.environ.get("EMAIL_FILE_PATH"):
+    EMAIL_FILE_PATH = os.environ["EMAIL_FILE_PATH"]
+# The SMTP server of django.core.mail.backends.smtp.EmailBackend (the shop's mail provider).
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
+EMAIL_TIMEOUT = 10
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "shop@fenrun.local")
 # Where the new-order notice goes (comma-separated addresses); empty sends none.
 FENRUN_ORDER_NOTIFY_EMAIL = os.environ.get("FENRUN_ORDER_NOTIFY_EMAIL", "")
@@ -319,6 +332,38 @@ FENRUN_STANDIN_BASE_URL = os.environ.get("FENRUN_STANDIN_BASE_URL", "")  # "" = 
 # merchant, and a made-up LINE Pay channel (LINE Pay publishes none).
 FENRUN_STANDIN_ECPAY_MERCHANTS = {"3002607": ("pwFHCqoQZGmho4w6", "EkRm7iFT261dpevs")}
 FENRUN_STANDIN_LINEPAY_CHANNELS = {"1657000000": "demo0linepay0channel0secret00000"}
+# B2C e-invoices (docs/invoices.md). The merchant's keys come from the environment only; the
+# defaults are ECPay's published test merchant, answered by the local stand-in, so the demo
+# issues invoices without an ECPay account. FENRUN_ECPAY_INVOICE_URL: "stand-in" (in-process),
+# "stage" (ECPay's test host), "production", or a URL (e.g. the stand-in served on loopback).
+FENRUN_INVOICES = {
+    # On in development and the demo (through the stand-in); in production once configured.
+    "enabled": env_bool("FENRUN_INVOICES_ENABLED", DEBUG),
+    # When the invoice is issued: "paid", "shipped" or "completed".
+    "issue_at": os.environ.get("FENRUN_INVOICE_ISSUE_AT", "paid"),
+    "provider": os.environ.get("FENRUN_INVOICE_PROVIDER", "ecpay"),
+    "timeout_seconds": float(os.environ.get("FENRUN_INVOICE_TIMEOUT", "10")),
+    "ecpay": {
+        "merchant_id": os.environ.get("FENRUN_ECPAY_INVOICE_MERCHANT_ID", "2000132"),
+        "hash_key": os.environ.get("FENRUN_ECPAY_INVOICE_HASH_KEY", "ejCk326UnaZWKisg"),
+        "hash_iv": os.environ.get("FENRUN_ECPAY_INVOICE_HASH_IV", "q9jcZX8Ib9LM8wYk"),
+        "url": os.environ.get("FENRUN_ECPAY_INVOICE_URL", "stand-in"),
+    },
+    # The stand-in for ECPay's invoice API answers at /invoices/ecpay-stand-in/ (demo, tests).
+    "stand_in_enabled": env_bool("FENRUN_INVOICE_STAND_IN", DEBUG),
+}
+if (
+    not DEBUG
+    and FENRUN_INVOICES["enabled"]
+    and FENRUN_INVOICES["ecpay"]["url"] == "stand-in"
+    and not FENRUN_INVOICES["stand_in_enabled"]
+):
+    # A shop that turned invoices on but never named ECPay's host would hand buyers invoice
+    # numbers nobody filed with the tax authority.
+    raise ImproperlyConfigured(
+        "FENRUN_INVOICES_ENABLED is on but FENRUN_ECPAY_INVOICE_URL is the stand-in: set it to "
+        "'stage' or 'production' and give the merchant's keys (docs/invoices.md)."
+    )
 # Hours an unpaid order waits for its payment before it is cancelled (fenrun/orders/deadlines.py).
 FENRUN_PAYMENT_DEADLINE_HOURS = {
     "atm": float(os.environ.get("FENRUN_ATM_DEADLINE_HOURS", "72")),
@@ -387,9 +432,20 @@ CELERY_BEAT_SCHEDULE = {
         "task": "fenrun.webhooks.tasks.send_due_webhooks",
         "schedule": 60.0,
     },
+    # Invoices whose issue, void or allowance failed are tried again when due (1, 2, 4 … min,
+    # at most hourly): none is ever dropped.
+    "retry-due-invoices": {
+        "task": "fenrun.invoices.tasks.retry_due",
+        "schedule": 60.0,
+    },
     "reconcile-wallet": {
         "task": "fenrun.wallet.tasks.reconcile_wallet",
         "schedule": crontab(hour=4, minute=0),
+    },
+    # The API's Idempotency-Key answers last 24 hours; hourly keeps the table at a day's writes.
+    "forget-idempotency-keys": {
+        "task": "fenrun.core.tasks.forget_idempotency_keys",
+        "schedule": crontab(minute=15),
     },
 }
 # Webhook sends wait on other people's servers: they have a queue of their own, so a dead

@@ -15,6 +15,7 @@ urlpatterns = [
     re_path(r"^api/", api.not_found_view),
     path("accounts/", include("fenrun.accounts.urls")),
     path("", include("fenrun.orders.urls")),
+    path("", include("fenrun.invoices.urls")),
     path("", include("fenrun.referrals.urls")),
     path("", include("fenrun.storefront.urls")),
     path("", include("fenrun.wallet.urls")),

@@ -13,19 +13,35 @@ from fenrun.core.api_errors import (
     not_allowed_body,
     not_found_body,
 )
+from fenrun.core.idempotency import WRITES, make_idempotent
+from fenrun.core.openapi import document_idempotency, document_scopes
 
 
 class FenrunAPI(NinjaAPI):
     """Ninja, with every answer of its URLs in the API's error shape.
 
-    A URL under the API that names no operation (``/orders/x/y``, an id that is not a number)
+    Every write (POST, PUT, PATCH, DELETE) honours ``Idempotency-Key``
+    (``fenrun.core.idempotency``). A URL under the API that names no operation (``/orders/x/y``, an id that is not a number)
     is a JSON 404, not Django's HTML page; a method the URL does not take is a JSON 405 with
     ``Allow``; a body that is not JSON is a 400, and the document says so on every operation that
     takes a body.
     """
 
     def get_openapi_schema(self, *args, **kwargs):
-        return document_malformed_bodies(super().get_openapi_schema(*args, **kwargs))
+        schema = super().get_openapi_schema(*args, **kwargs)
+        return document_idempotency(document_scopes(document_malformed_bodies(schema)))
+
+    def _get_bound_routers(self):
+        first = self._bound_routers_cache is None
+        routers = super()._get_bound_routers()
+        if first:
+            # Every write of every router honours Idempotency-Key, with no code of its own.
+            for bound in routers:
+                for path_view in bound.path_operations.values():
+                    for operation in path_view.operations:
+                        if set(operation.methods) & WRITES:
+                            make_idempotent(operation)
+        return routers
 
     def _get_urls(self):
         urls = super()._get_urls()
@@ -64,11 +80,13 @@ from fenrun.analytics.api import router as analytics_router  # noqa: E402
 from fenrun.catalog.api import router as catalog_router  # noqa: E402
 from fenrun.commissions.api import router as commissions_router  # noqa: E402
 from fenrun.orders.api import router as orders_router  # noqa: E402
+from fenrun.orders.api_methods import router as methods_router  # noqa: E402
 from fenrun.referrals.api import router as referrals_router  # noqa: E402
 from fenrun.wallet.api import router as wallet_router  # noqa: E402
 
 api.add_router("/products", catalog_router)
 api.add_router("/orders", orders_router)
+api.add_router("/methods", methods_router)
 api.add_router("/commissions", commissions_router)
 api.add_router("/referrals", referrals_router)
 api.add_router("/wallet", wallet_router)

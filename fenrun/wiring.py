@@ -14,6 +14,9 @@ from fenrun.analytics import subscribers as analytics
 from fenrun.commissions import subscribers as commissions
 from fenrun.commissions.events import CommissionReleased, CommissionReversed, CommissionsCreated
 from fenrun.core import events
+from fenrun.invoices import checkout as invoice_checkout
+from fenrun.invoices import subscribers as invoices
+from fenrun.orders import forms as order_forms
 from fenrun.orders import payments as order_payments
 from fenrun.orders import views as order_views
 from fenrun.orders.cart import merge_guest_cart
@@ -40,6 +43,10 @@ SUBSCRIPTIONS = [
     # A paid order refunded or cancelled gets its payment back through its provider (a job
     # sent once the change commits).
     (OrderStatusChanged, order_payments.on_order_status_changed),
+    # The buyer's invoice choice is stored with the order; an invoice follows the status (its
+    # provider is called by a job after commit, never inside the order's transaction).
+    (OrderPlaced, invoices.on_order_placed),
+    (OrderStatusChanged, invoices.on_order_status_changed),
     (CommissionReleased, wallet.on_commission_released),
     (CommissionReversed, wallet.on_commission_reversed),
     (SubtreeMoved, analytics.on_subtree_moved),
@@ -64,6 +71,8 @@ SPONSOR_PREVIEWS = [sponsor_preview]
 LOGIN_HOOKS = [merge_guest_cart]
 # The checkout page asks the wallet how much shopping credit the buyer may use.
 CREDIT_PROVIDERS = [wallet_selectors.checkout_credit]
+# The checkout form asks for the invoice (carrier, donation or 統一編號).
+CHECKOUT_SECTIONS = [invoice_checkout.InvoiceSection()]
 
 _registered = False
 
@@ -86,3 +95,4 @@ def register_subscribers() -> None:
     _extend(account_hooks.LOGIN_HOOKS, LOGIN_HOOKS)
     _extend(account_hooks.SPONSOR_PREVIEWS, SPONSOR_PREVIEWS)
     _extend(order_views.CREDIT_PROVIDERS, CREDIT_PROVIDERS)
+    _extend(order_forms.CHECKOUT_SECTIONS, CHECKOUT_SECTIONS)

@@ -200,8 +200,13 @@ def test_every_schema_name_in_the_document_names_one_schema():
                 for model in operation.models:
                     for field in model.model_fields.values():
                         _models_in(field.annotation, found)
-    shared = {name: sorted(c.__module__ for c in classes) for name, classes in found.items()}
-    assert {n: m for n, m in shared.items() if len(m) > 1} == {}
+    # Ninja builds a page schema (Paged<Item>) per list operation: the same name for the same
+    # JSON schema is one schema; the same name for two different ones would hide one of them.
+    shared = {
+        name: sorted({json.dumps(c.model_json_schema(), sort_keys=True) for c in classes})
+        for name, classes in found.items()
+    }
+    assert {n: len(m) for n, m in shared.items() if len(m) > 1} == {}
 
 
 def test_every_operation_documents_the_errors_the_framework_can_give():
@@ -211,11 +216,10 @@ def test_every_operation_documents_the_errors_the_framework_can_give():
         access = set(op["x-access"])
         needed = set()
         if "public" not in access:
-            needed.add("401")
-            # Someone authenticated is refused: a key where integrators may not call, a role
-            # without the capability, a session write without its CSRF token.
-            if "integrator" not in access or access - {"member", "integrator"} or method in WRITES:
-                needed.add("403")
+            # Someone authenticated is refused: a key where integrators may not call or
+            # without the operation's scope, a role without the capability, a session write
+            # without its CSRF token.
+            needed |= {"401", "403"}
         if op.get("requestBody") or any(p["in"] == "query" for p in op.get("parameters", [])):
             needed.add("422")
         if _path_params(op):
@@ -309,3 +313,48 @@ def test_a_parser_that_refuses_a_body_by_a_shop_rule_gets_its_own_answer(monkeyp
     response = client.post("/api/v1/wallet/me/conversions", b"{}", content_type="application/json")
     assert response.status_code == 422
     _is_error_shape(response, "control_character")
+
+
+# -- lists -------------------------------------------------------------------------------------
+
+
+def test_every_list_is_paged_the_same_way():
+    doc = api.get_openapi_schema()
+    schemas = doc["components"]["schemas"]
+    wrong = []
+    for method, path, op in operations():
+        if method != "GET":
+            continue
+        schema = op["responses"][200]["content"]["application/json"]["schema"]
+        if schema.get("type") == "array":
+            wrong.append(f"{path}: a bare list")
+            continue
+        body = schemas[schema["$ref"].rsplit("/", 1)[1]]
+        if "items" not in body.get("properties", {}):
+            continue
+        query = {p["name"] for p in op.get("parameters", []) if p["in"] == "query"}
+        if (
+            set(body["properties"]) != {"count", "limit", "offset", "items"}
+            or not {
+                "limit",
+                "offset",
+            }
+            <= query
+        ):
+            wrong.append(f"{path}: {sorted(body['properties'])} with {sorted(query)}")
+    assert not wrong, wrong
+
+
+def test_a_page_says_where_it_is_and_how_many_there_are():
+    from fenrun.wallet.services import cancel_conversion, request_conversion
+    from fenrun.wallet.tests.conftest import earn
+
+    member = UserFactory()
+    earn(member, 1000)
+    for _ in range(3):
+        cancel_conversion(request_conversion(member, 10).pk, member=member)
+    client = Client()
+    client.force_login(member)
+    page = client.get("/api/v1/wallet/me/conversions", {"limit": 2, "offset": 1}).json()
+    assert (page["count"], page["limit"], page["offset"], len(page["items"])) == (3, 2, 1, 2)
+    assert client.get("/api/v1/wallet/me/conversions", {"limit": 101}).status_code == 422

@@ -30,6 +30,7 @@ from schemathesis.specs.openapi.checks import (
 from fenrun.accounts.tests.factories import UserFactory
 from fenrun.api import api
 from fenrun.core.auth import issue_integrator_token
+from fenrun.core.scopes import Scope
 
 # Enough for each operation to meet its edges (bounds, empty and long strings, wrong types)
 # while the whole run stays well under 90 s per database on the project's 2-core machine.
@@ -72,7 +73,7 @@ def _session_headers(user) -> dict:
 
 @pytest.fixture
 def identities(db):
-    _, key = issue_integrator_token("schemathesis-pos")
+    _, key = issue_integrator_token("schemathesis-pos", list(Scope))
     return {
         "guest": {},
         "member": _session_headers(UserFactory()),

@@ -21,10 +21,11 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from fenrun.accounts.tests.factories import UserFactory
 from fenrun.api import api
 from fenrun.core.auth import issue_integrator_token
-from fenrun.core.permissions import ROLES, Capability, CapabilityAdminMixin
+from fenrun.core.permissions import INTEGRATOR_ACCESS, ROLES, Capability, CapabilityAdminMixin
+from fenrun.core.scopes import Scope
 from fenrun.core.testing import role_group
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("uninstrumented_templates")]
 
 PRINCIPALS = ["anonymous", "member", "staff_without_role", *ROLES, "superuser"]
 ROLE_IDS = {"店長": "owner", "財務": "finance", "出貨": "fulfilment", "行銷": "marketing"}
@@ -194,7 +195,7 @@ def test_api_operations_answer_each_principal_as_declared(principal, clients):
         elif "member" in access:
             ok = not refused
         else:
-            needed = access - {"integrator"}
+            needed = {a for a in access if not a.startswith(INTEGRATOR_ACCESS)}
             staff = principal not in ("member",)
             may = staff and principal != "staff_without_role" and _may(principal, needed)
             ok = (not refused) if may else response.status_code == 403
@@ -203,8 +204,15 @@ def test_api_operations_answer_each_principal_as_declared(principal, clients):
     assert not wrong, wrong
 
 
+def _scope_of(op) -> str | None:
+    """The scope an operation takes a key with (``integrator:<scope>`` in x-access), or None."""
+    keys = [a for a in op["x-access"] if a.startswith(INTEGRATOR_ACCESS)]
+    assert len(keys) <= 1, op["x-access"]
+    return keys[0].removeprefix(INTEGRATOR_ACCESS) if keys else None
+
+
 def test_integrator_operations_accept_a_token_and_the_rest_refuse_it():
-    _, key = issue_integrator_token("matrix-pos")
+    _, key = issue_integrator_token("matrix-pos", list(Scope))
     client = Client(headers={"Authorization": f"Bearer {key}"})
     wrong = []
     for method, url, op in api_operations():
@@ -213,9 +221,43 @@ def test_integrator_operations_accept_a_token_and_the_rest_refuse_it():
         refused = response.status_code in (401, 403)
         if "public" in access:
             continue
-        ok = (not refused) if "integrator" in access else refused
+        ok = (not refused) if _scope_of(op) else response.status_code == 403
         if not ok:
             wrong.append(f"{method} {url} [{', '.join(sorted(access))}]: {response.status_code}")
+    assert not wrong, wrong
+
+
+def test_a_key_without_the_operations_scope_is_403_scope_missing_naming_it():
+    scoped = [(m, u, op, _scope_of(op)) for m, u, op in api_operations() if _scope_of(op)]
+    assert {scope for *_rest, scope in scoped} == set(Scope)  # every scope opens something
+    wrong = []
+    for scope in Scope:
+        others = [s for s in Scope if s != scope]
+        _, key = issue_integrator_token(f"matrix-without-{scope}", others)
+        client = Client(headers={"Authorization": f"Bearer {key}"})
+        for method, url, _op, needed in scoped:
+            if needed != scope:
+                continue
+            response = _call(client, method, url)
+            body = response.json()
+            if (response.status_code, body.get("code"), body.get("errors")) != (
+                403,
+                "scope_missing",
+                {"scope": [scope]},
+            ):
+                wrong.append(f"{method} {url} without {scope}: {response.status_code} {body}")
+    assert not wrong, wrong
+
+
+def test_the_document_lists_the_bearer_scheme_exactly_where_a_key_is_taken():
+    wrong = []
+    for method, url, op in api_operations():
+        bearer = [
+            r["IntegratorTokenAuth"] for r in op.get("security", ()) if "IntegratorTokenAuth" in r
+        ]
+        scope = _scope_of(op)
+        if bearer != ([[scope]] if scope else []):
+            wrong.append(f"{method} {url}: {bearer} for {op['x-access']}")
     assert not wrong, wrong
 
 

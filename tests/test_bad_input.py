@@ -42,7 +42,7 @@ from fenrun.referrals.models import Campaign
 from fenrun.wallet import reconcile, services
 from fenrun.wallet.models import Adjustment, Conversion, Entry, Withdrawal
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("uninstrumented_templates")]
 # BAD_INPUT_TRACE=<file> logs every request with the seconds since start: where the time goes.
 TRACE = (
     open(os.environ["BAD_INPUT_TRACE"], "w", buffering=1)

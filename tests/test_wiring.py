@@ -6,6 +6,9 @@ from fenrun.analytics import subscribers as analytics
 from fenrun.commissions import subscribers as commissions
 from fenrun.commissions.events import CommissionReleased, CommissionReversed, CommissionsCreated
 from fenrun.core import events
+from fenrun.invoices import subscribers as invoices
+from fenrun.invoices.checkout import InvoiceSection
+from fenrun.orders import forms as order_forms
 from fenrun.orders import payments as order_payments
 from fenrun.orders import views as order_views
 from fenrun.orders.cart import merge_guest_cart
@@ -26,6 +29,7 @@ def test_each_event_reaches_its_subscribers_in_the_documented_order():
         referrals.on_order_placed,
         commissions.on_order_placed,
         wallet.on_order_placed,
+        invoices.on_order_placed,
         webhooks.on_order_placed,
     ]
     assert events.subscribers(OrderStatusChanged) == [
@@ -33,6 +37,7 @@ def test_each_event_reaches_its_subscribers_in_the_documented_order():
         wallet.on_order_status_changed,
         analytics.on_order_status_changed,
         order_payments.on_order_status_changed,
+        invoices.on_order_status_changed,
         webhooks.on_order_status_changed,
     ]
     assert events.subscribers(CommissionReleased) == [
@@ -74,6 +79,7 @@ def test_registration_login_and_checkout_hooks_are_wired_here():
     assert account_hooks.LOGIN_HOOKS == [merge_guest_cart]
     assert account_hooks.SPONSOR_PREVIEWS == [sponsor_preview]
     assert order_views.CREDIT_PROVIDERS == [wallet_selectors.checkout_credit]
+    assert [type(section) for section in order_forms.CHECKOUT_SECTIONS] == [InvoiceSection]
 
 
 def test_wiring_twice_subscribes_once():

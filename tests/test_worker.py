@@ -90,6 +90,24 @@ def worker(tmp_path):
         process.wait(timeout=30)
         with sender.connection_for_write() as conn:
             conn.default_channel.queue_delete(queue)
+        forget_bindings(queue)
+
+
+def forget_bindings(queue: str) -> None:
+    """Kombu's Redis transport records each queue's bindings in ``_kombu.binding*`` keys (a set
+    per queue, a sorted set of deadlines) that deleting the queue leaves behind; take this
+    queue's out so the broker ends as it began."""
+    import redis
+
+    client = redis.Redis.from_url(BROKER)
+    name = queue.encode()
+    for key in client.scan_iter("_kombu.binding*"):
+        if name in key:
+            client.delete(key)
+        elif client.type(key) == b"set":
+            client.srem(key, *[m for m in client.smembers(key) if name in m] or [b"-"])
+        elif client.type(key) == b"zset":
+            client.zrem(key, *[m for m in client.zrange(key, 0, -1) if name in m] or [b"-"])
 
 
 def wait_until(condition, log, seconds=60):

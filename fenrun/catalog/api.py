@@ -5,10 +5,11 @@ from decimal import Decimal
 from django.urls import NoReverseMatch
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema
+from ninja.pagination import paginate
 
 from fenrun.catalog import selectors
 from fenrun.core.api_errors import ApiError, ErrorOut
-from fenrun.core.paging import limit_param, offset_param
+from fenrun.core.paging import LimitOffsetPage
 from fenrun.core.permissions import public
 
 router = Router(tags=["catalogue"])
@@ -72,27 +73,19 @@ class ProductOut(ProductSummaryOut):
         return [*obj.category.ancestors(), obj.category]
 
 
-class ProductPage(Schema):
-    count: int
-    limit: int
-    offset: int
-    items: list[ProductSummaryOut]
-
-
 @router.get(
     "",
-    response={200: ProductPage, 404: ErrorOut, 422: ErrorOut},
+    response={200: list[ProductSummaryOut], 404: ErrorOut, 422: ErrorOut},
     summary="List products for sale",
     **public(),
 )
+@paginate(LimitOffsetPage)
 def list_products(
     request,
     category: str | None = Query(
         None, description="A category slug; its sub-categories are included."
     ),
     q: str = Query("", max_length=100, description="Words to find in names and descriptions."),
-    limit: int = limit_param(),
-    offset: int = offset_param(),
 ):
     """Active products only. Amounts are decimal strings in NT$ (e.g. "680.00")."""
     chosen = None
@@ -100,13 +93,7 @@ def list_products(
         chosen = selectors.active_category(category)
         if chosen is None:
             raise ApiError(404, _("Not found."), {"category": [_("No such category.")]})
-    products = selectors.active_products(category=chosen, query=q)
-    return {
-        "count": products.count(),
-        "limit": limit,
-        "offset": offset,
-        "items": list(products[offset : offset + limit]),
-    }
+    return selectors.active_products(category=chosen, query=q)
 
 
 @router.get(

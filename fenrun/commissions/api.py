@@ -2,9 +2,10 @@
 
 Who may call what is declared on each operation (``x-access`` in the OpenAPI document):
 - plans, their assignments, the preview and the settings: staff who manage plans
-  (``core.manage_plans``); an integrator token may read plans;
-- an order's commissions: staff who settle commissions or read reports, and an integrator for
-  the orders it pushed (its source); creating them by hand: staff who settle commissions;
+  (``core.manage_plans``); an integrator key with ``commissions.read`` may read plans;
+- an order's commissions, by the order's id or its number: staff who settle commissions or read
+  reports, and an integrator key with ``commissions.read`` for the orders it pushed (its
+  source); creating them by hand: staff who settle commissions;
 - a logged-in member reads their own commissions.
 
 Plan input goes through ``engine.validate_plan``, as the back-office form does: problems come
@@ -20,6 +21,7 @@ from typing import Annotated, Literal
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
+from ninja.pagination import paginate
 from pydantic import StringConstraints
 
 from fenrun.commissions import engine, selectors, services
@@ -35,10 +37,11 @@ from fenrun.commissions.presentation import preview_rows
 from fenrun.core.api_errors import ApiError, errors
 from fenrun.core.auth import is_integrator
 from fenrun.core.errors import DomainError
-from fenrun.core.paging import MAX_OFFSET
+from fenrun.core.paging import LimitOffsetPage
 from fenrun.core.periods import EARLIEST, LATEST
 from fenrun.core.permissions import Capability, member_only, staff_only
 from fenrun.core.schemas import Id, InputSchema
+from fenrun.core.scopes import Scope
 from fenrun.orders.models import Order
 
 router = Router(tags=["commissions"])
@@ -203,15 +206,17 @@ def _plans_queryset():
 
 @router.get(
     "/plans",
-    response={200: list[PlanOut], **errors(401, 403)},
+    response={200: list[PlanOut], **errors(401, 403, 422)},
     summary="List commission plans",
-    **staff_only(PLANS, integrators=True),
+    **staff_only(PLANS, scope=Scope.COMMISSIONS_READ),
 )
+@paginate(LimitOffsetPage)
 def list_plans(request):
     plans = selectors.plans_with_current_versions()
     assignments: dict[int, list] = {}
     for a in PlanAssignment.objects.all():
         assignments.setdefault(a.plan_id, []).append(a)
+    # A handful of plans: built whole, paged like every list.
     return [_plan_out(plan, assignments.get(plan.pk, [])) for plan in plans]
 
 
@@ -230,7 +235,7 @@ def create_plan(request, payload: PlanIn):
     "/plans/{id:plan_id}",
     response={200: PlanOut, **errors(401, 403, 404)},
     summary="Read a plan",
-    **staff_only(PLANS, integrators=True),
+    **staff_only(PLANS, scope=Scope.COMMISSIONS_READ),
 )
 def get_plan(request, plan_id: Id):
     return _plan_out(get_object_or_404(_plans_queryset(), pk=plan_id))
@@ -451,9 +456,11 @@ def _order_commissions(order: Order) -> dict:
     }
 
 
-def _visible_order(request, order_id: int) -> Order:
+def _visible_order(request, **lookup) -> Order:
+    """The order the caller may read the commissions of: an integrator only its own source's;
+    anyone else's is a 404, like an order that does not exist."""
     who = request.auth
-    order = get_object_or_404(Order, pk=order_id)
+    order = get_object_or_404(Order, **lookup)
     if is_integrator(who) and order.source != who.name:
         raise ApiError(404, _("Not found."))
     return order
@@ -462,11 +469,21 @@ def _visible_order(request, order_id: int) -> Order:
 @router.get(
     "/orders/{id:order_id}",
     response={200: OrderCommissionsOut, **errors(401, 403, 404)},
-    summary="An order's commissions",
-    **staff_only(SETTLE, Capability.VIEW_REPORTS, integrators=True),
+    summary="An order's commissions, by the order's id",
+    **staff_only(SETTLE, Capability.VIEW_REPORTS, scope=Scope.COMMISSIONS_READ),
 )
 def order_commissions(request, order_id: Id):
-    return _order_commissions(_visible_order(request, order_id))
+    return _order_commissions(_visible_order(request, pk=order_id))
+
+
+@router.get(
+    "/orders/by-number/{number}",
+    response={200: OrderCommissionsOut, **errors(401, 403, 404)},
+    summary="An order's commissions, by the order's number (as order answers give it)",
+    **staff_only(SETTLE, Capability.VIEW_REPORTS, scope=Scope.COMMISSIONS_READ),
+)
+def order_commissions_by_number(request, number: str):
+    return _order_commissions(_visible_order(request, number=number))
 
 
 @router.post(
@@ -489,36 +506,38 @@ class MineFilter(Schema):
     date_to: date | None = Field(
         None, ge=EARLIEST, le=LATEST, description="Last day (local time), inclusive."
     )
-    limit: int = Field(50, ge=1, le=500)
-    offset: int = Field(0, ge=0, le=MAX_OFFSET)
 
 
-class MineOut(Schema):
-    count: int
-    totals: dict[str, Decimal]
-    results: list[CommissionOut]
+class TotalsOut(Schema):
+    totals: dict[str, Decimal] = Field(..., description="Amounts by status: pending, available.")
+
+
+@router.get(
+    "/mine/totals",
+    response={200: TotalsOut, **errors(401, 403)},
+    summary="My commission totals by status",
+    **member_only(),
+)
+def my_commission_totals(request):
+    return {"totals": selectors.member_commission_totals(request.auth.pk)}
 
 
 @router.get(
     "/mine",
-    response={200: MineOut, **errors(401, 403, 422)},
-    summary="My commissions",
+    response={200: list[CommissionOut], **errors(401, 403, 422)},
+    summary="My commissions, newest first",
     **member_only(),
 )
+@paginate(LimitOffsetPage)
 def my_commissions(request, filters: Query[MineFilter]):
     member = request.auth
     if filters.date_from and filters.date_to and filters.date_from > filters.date_to:
         raise ApiError(
             422, _("Invalid input."), {"date_to": [_("The end date is before the start date.")]}
         )
-    qs = selectors.member_commissions(
+    return selectors.member_commissions(
         member.pk, status=filters.status, date_from=filters.date_from, date_to=filters.date_to
     )
-    return {
-        "count": qs.count(),
-        "totals": selectors.member_commission_totals(member.pk),
-        "results": list(qs[filters.offset : filters.offset + filters.limit]),
-    }
 
 
 class SettingsIO(InputSchema):

@@ -6,22 +6,41 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from unfold.admin import ModelAdmin
 
 from fenrun.core.auth import new_key, validate_integrator_name
 from fenrun.core.models import IntegratorToken, ShareSettings
 from fenrun.core.permissions import Capability, CapabilityAdminMixin
+from fenrun.core.scopes import DEFAULT_SCOPES, choices, clean_scopes
 
 
 class IntegratorTokenForm(forms.ModelForm):
+    scopes = forms.MultipleChoiceField(
+        label=_("scopes"),
+        choices=choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("What the key may do; a call it has no scope for is refused."),
+    )
+
     class Meta:
         model = IntegratorToken
-        fields = ("name", "is_active")
+        fields = ("name", "is_active", "scopes")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not self.instance.pk:
+            self.initial.setdefault("scopes", [str(s) for s in DEFAULT_SCOPES])
 
     def clean_name(self):
         name = self.cleaned_data["name"].strip()
         validate_integrator_name(name)
         return name
+
+    def clean_scopes(self):
+        # The choices already refuse an unknown scope; this stores them in one order.
+        return clean_scopes(self.cleaned_data["scopes"])
 
 
 @admin.register(IntegratorToken)
@@ -35,15 +54,19 @@ class IntegratorTokenAdmin(CapabilityAdminMixin, ModelAdmin):
         "delete": Capability.MANAGE_INTEGRATIONS,
     }
     form = IntegratorTokenForm
-    list_display = ("name", "prefix", "is_active", "created_at", "last_used_at")
+    list_display = ("name", "prefix", "scope_list", "is_active", "created_at", "last_used_at")
     list_filter = ("is_active",)
     search_fields = ("name", "prefix")
     readonly_fields = ("prefix", "created_at", "last_used_at")
 
     def get_fields(self, request, obj=None):
         if obj is None:
-            return ("name", "is_active")
-        return ("name", "prefix", "is_active", "created_at", "last_used_at")
+            return ("name", "is_active", "scopes")
+        return ("name", "prefix", "is_active", "scopes", "created_at", "last_used_at")
+
+    @admin.display(description=_("scopes"))
+    def scope_list(self, obj):
+        return " ".join(obj.scopes or ()) or "—"
 
     def get_readonly_fields(self, request, obj=None):
         # The name is the source stamped on the integrator's orders: renaming would orphan them.

@@ -18,6 +18,7 @@ from ninja.utils import check_csrf
 
 from fenrun.core.api_errors import ApiError
 from fenrun.core.models import IntegratorToken
+from fenrun.core.scopes import DEFAULT_SCOPES, Scope, clean_scopes
 
 KEY_PREFIX = "fr_"
 # Order sources written by the shop itself (checkout pages, member API, demo data, back office).
@@ -48,11 +49,26 @@ def validate_integrator_name(name: str) -> None:
         )
 
 
-def issue_integrator_token(name: str):
-    """Create an active token named ``name``; return (token, plain key). The key is not kept."""
+def validate_scopes(scopes) -> list[str]:
+    """The scopes as stored, or ValidationError naming the first unknown one."""
+    try:
+        return clean_scopes(scopes)
+    except ValueError as exc:
+        raise ValidationError(
+            _("“%(scope)s” is not a scope.") % {"scope": exc.args[0]}, code="unknown_scope"
+        ) from None
+
+
+def issue_integrator_token(name: str, scopes=DEFAULT_SCOPES):
+    """Create an active token named ``name`` holding ``scopes``; return (token, plain key).
+
+    The key is not kept. Without ``scopes`` it may push and read its own orders.
+    """
     validate_integrator_name(name)
     plain, key_hash, prefix = new_key()
-    token = IntegratorToken.objects.create(name=name, key_hash=key_hash, prefix=prefix)
+    token = IntegratorToken.objects.create(
+        name=name, key_hash=key_hash, prefix=prefix, scopes=validate_scopes(scopes)
+    )
     return token, plain
 
 
@@ -79,9 +95,14 @@ class IntegratorTokenAuth(HttpBearer):
     """
 
     openapi_description = (
-        "An integrator key, issued once by `manage.py create_integrator_token <name>` "
-        "or the back office."
+        "An integrator key, issued once by `manage.py create_integrator_token <name> "
+        "--scope ...` or the back office. Each operation that takes it names the scope it needs "
+        "(`x-access` `integrator:<scope>`, and the scopes of this requirement)."
     )
+
+    def __init__(self, scope: Scope | None = None):
+        super().__init__()
+        self.scope = scope
 
     def __call__(self, request):
         if "Authorization" in request.headers:
@@ -92,7 +113,17 @@ class IntegratorTokenAuth(HttpBearer):
         return None
 
     def authenticate(self, request, token):
-        return authenticate_integrator(token)
+        found = authenticate_integrator(token)
+        if found is not None and self.scope is not None and not found.has_scope(self.scope):
+            # The caller is known and may not do this: 403, naming what it lacks.
+            raise ApiError(
+                403,
+                _("This integrator key does not have the scope “%(scope)s”.")
+                % {"scope": self.scope},
+                {"scope": [str(self.scope)]},
+                code="scope_missing",
+            )
+        return found
 
 
 class NoIntegratorKeys:
@@ -135,10 +166,11 @@ class MemberSessionAuth(SessionAuth):
         return user
 
 
-def api_auth(session_auth, *, integrators: bool) -> list:
+def api_auth(session_auth, *, scope: Scope | None) -> list:
     """The auth list of every guarded operation, whichever router it is on: the bearer key is
-    decided first (401 if bad, 403 if integrators may not call it), then the session."""
-    return [IntegratorTokenAuth() if integrators else NoIntegratorKeys(), session_auth]
+    decided first (401 if bad, 403 if integrators may not call it or the key lacks ``scope``),
+    then the session. Without a scope integrators may not call the operation at all."""
+    return [IntegratorTokenAuth(scope) if scope else NoIntegratorKeys(), session_auth]
 
 
 def is_integrator(auth) -> bool:

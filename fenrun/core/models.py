@@ -25,6 +25,8 @@ class IntegratorToken(models.Model):
     key_hash = models.CharField(max_length=64, unique=True, editable=False)
     prefix = models.CharField(max_length=8, editable=False)
     is_active = models.BooleanField(_("active"), default=True)
+    # A list of ``fenrun.core.scopes.Scope`` values; written through ``clean_scopes`` only.
+    scopes = models.JSONField(_("scopes"), default=list, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
 
@@ -36,6 +38,9 @@ class IntegratorToken(models.Model):
 
     def __str__(self):
         return f"{self.name} ({self.prefix}…)"
+
+    def has_scope(self, scope) -> bool:
+        return str(scope) in (self.scopes or ())
 
 
 class ShareSettings(models.Model):
@@ -93,3 +98,31 @@ class DoneOnce(models.Model):
 
     def __str__(self):
         return self.key
+
+
+class IdempotencyKey(models.Model):
+    """The stored answer to an API write sent with an ``Idempotency-Key`` header.
+
+    ``caller`` is who sent it (``member:<user id>`` or ``integrator:<token id>``): a key is one
+    caller's, never a way to read another's answer. The row is written in the transaction of
+    the work it answers, so it exists exactly when the work was done; the unique key is what
+    makes a concurrent duplicate wait for it. Rows older than 24 hours are deleted by
+    ``fenrun.core.tasks.forget_idempotency_keys``.
+    """
+
+    caller = models.CharField(max_length=40)
+    key = models.CharField(max_length=100)
+    fingerprint = models.CharField(max_length=64)
+    status_code = models.PositiveSmallIntegerField()
+    content_type = models.CharField(max_length=100)
+    body = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = "idempotency key"
+        constraints = [
+            models.UniqueConstraint(fields=["caller", "key"], name="idempotency_key_per_caller")
+        ]
+
+    def __str__(self):
+        return f"{self.caller} {self.key}"

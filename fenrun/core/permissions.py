@@ -180,29 +180,39 @@ def _staff_auth_class():
     return StaffSessionAuth
 
 
-def staff_only(*capabilities: Capability, integrators: bool = False) -> dict:
+INTEGRATOR_ACCESS = "integrator:"
+
+
+def integrator_access(scope) -> str:
+    """How ``x-access`` names an integrator key holding ``scope``: ``integrator:orders.write``."""
+    return f"{INTEGRATOR_ACCESS}{scope}"
+
+
+def staff_only(*capabilities: Capability, scope=None) -> dict:
     """Keyword arguments for a Ninja operation that needs one of ``capabilities``.
 
-    ``integrators=True`` also lets an integrator token through (a POS pushing orders).
+    With a ``scope`` (``fenrun.core.scopes.Scope``) an integrator key holding it is let through
+    too (a POS pushing orders); without one, a key is refused.
     """
     if not capabilities:
         raise ValueError("staff_only() needs at least one capability")
     from fenrun.core.auth import api_auth
 
     caps = frozenset(capabilities)
-    auth = api_auth(_staff_auth_class()(caps), integrators=integrators)
+    auth = api_auth(_staff_auth_class()(caps), scope=scope)
     access = sorted(str(c) for c in caps)
-    if integrators:
-        access.append("integrator")
+    if scope:
+        access.append(integrator_access(scope))
     return {"auth": auth, "openapi_extra": {"x-access": access}}
 
 
-def member_only(*, integrators: bool = False) -> dict:
-    """A logged-in member's own data (staff use it as members too)."""
+def member_only(*, scope=None) -> dict:
+    """A logged-in member's own data (staff use it as members too); with a ``scope``, also an
+    integrator key holding it (the integrator's own data)."""
     from fenrun.core.auth import MemberSessionAuth, api_auth
 
-    auth = api_auth(MemberSessionAuth(), integrators=integrators)
-    access = ["member", "integrator"] if integrators else ["member"]
+    auth = api_auth(MemberSessionAuth(), scope=scope)
+    access = ["member", integrator_access(scope)] if scope else ["member"]
     return {"auth": auth, "openapi_extra": {"x-access": access}}
 
 

@@ -10,6 +10,19 @@ import time
 import pytest
 from django.db import close_old_connections, connection
 
+ON_POSTGRES = os.environ.get("DATABASE_URL", "").startswith("postgres")
+
+
+def examples(on_sqlite: int, on_postgres: int) -> int:
+    """How many examples a database-heavy property test draws in each pass of `make test`.
+
+    The SQLite pass searches the space of histories; the PostgreSQL pass is there to catch what
+    differs between the databases (types, ordering, constraint timing), which shows in far fewer
+    examples, each of which costs several times more round trips there.
+    """
+    return on_postgres if ON_POSTGRES else on_sqlite
+
+
 # -- concurrency on PostgreSQL -----------------------------------------------------------------
 
 # `make test-pg` runs the tests marked postgres in a pass of their own, one after the other:
@@ -17,7 +30,7 @@ from django.db import close_old_connections, connection
 POSTGRES_ONLY = [
     pytest.mark.postgres,
     pytest.mark.skipif(
-        not os.environ.get("DATABASE_URL", "").startswith("postgres"),
+        not ON_POSTGRES,
         reason="needs PostgreSQL's row locks; runs in the PostgreSQL pass",
     ),
 ]

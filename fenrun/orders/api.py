@@ -3,9 +3,12 @@
 Who may do what:
 - a logged-in member (session cookie, with Django's CSRF token on writes) places orders for
   themselves and reads their own;
-- an integrator (``Authorization: Bearer <key>``) places orders under its own name as the
-  order's source, may send the buyer's e-mail and an ``external_ref`` that is imported once,
-  and reads the orders of its source;
+- an integrator (``Authorization: Bearer <key>``, each operation naming the scope it needs)
+  places orders under its own name as the order's source (``orders.write``): it may name the
+  buyer (a member's e-mail or mobile number), a referral code the buyer gave, an
+  ``external_ref`` that is imported once, and that the order is already paid (a POS sale); it
+  reads the orders of its source (``orders.read``) and moves them along the status machine
+  (``orders.status``). ``fenrun.orders.integrators`` holds those rules;
 - staff with an order capability (MANAGE_ORDERS or FULFIL_ORDERS) read every order; FULFIL_ORDERS
   may move an order to shipped, every other move needs MANAGE_ORDERS. Staff without
   VIEW_CONTACT_DATA see buyers' e-mail addresses masked.
@@ -26,15 +29,18 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
+from ninja.pagination import paginate
 
 from fenrun.catalog.models import Product
 from fenrun.core.api_errors import ApiError, ErrorOut, errors
 from fenrun.core.auth import is_integrator
-from fenrun.core.paging import limit_param, offset_param
+from fenrun.core.paging import LimitOffsetPage
 from fenrun.core.permissions import Capability, has, has_any, member_only, staff_only
 from fenrun.core.privacy import mask_email
 from fenrun.core.schemas import InputSchema
+from fenrun.core.scopes import Scope
 from fenrun.orders import selectors
+from fenrun.orders.integrators import push_order
 from fenrun.orders.models import Carrier, Order, PaymentMethod, ShippingMethod
 from fenrun.orders.services import Recipient, change_status, place_order
 from fenrun.orders.status import OrderStatus, allowed_targets
@@ -45,6 +51,8 @@ router = Router(tags=["orders"])
 ORDER_READERS = (Capability.MANAGE_ORDERS, Capability.FULFIL_ORDERS)
 
 MEMBER_API_SOURCE = "api"
+# What only an integrator may send when placing an order; a member sending one gets 422.
+INTEGRATOR_FIELDS = ("external_ref", "buyer_email", "buyer_phone", "referral_code", "paid")
 MAX_QUANTITY = 10_000
 
 
@@ -112,6 +120,32 @@ class OrderIn(InputSchema):
         description="Integrators only: your own order id. Imported once per integrator; "
         "a repeat answers 409 with the existing order number.",
     )
+    buyer_email: str = Field(
+        "",
+        max_length=254,
+        description="Integrators only: the buyer's e-mail. A member's address makes it that "
+        "member's order (their upline earns, as on the web); any other address a guest order "
+        "with it. The order's `email` when that is left out.",
+    )
+    buyer_phone: str = Field(
+        "",
+        max_length=20,
+        description="Integrators only: the buyer's mobile number (09xxxxxxxx); a member's "
+        "number makes it that member's order. Naming another member than `buyer_email`: 422 "
+        "`buyer_ambiguous`.",
+    )
+    referral_code: str = Field(
+        "",
+        max_length=40,
+        description="Integrators only: a referral code the buyer gave; a guest order is "
+        "attributed to its owner. Unknown: 422 `unknown_referral_code`; the buyer's own: 422 "
+        "`own_referral_code`. A member's order goes to the member's sponsor, as on the web.",
+    )
+    paid: bool = Field(
+        False,
+        description="Integrators only: the order was paid to you (a POS sale). It is placed and "
+        "paid at once (status `paid`, a payment recorded with your name as its source).",
+    )
 
 
 class StatusIn(InputSchema):
@@ -175,6 +209,7 @@ class RecipientOut(Schema):
 
 
 class OrderSummaryOut(Schema):
+    id: int = Field(..., description="The order's id, as other operations and webhooks name it.")
     number: str
     status: str
     status_label: str
@@ -235,13 +270,6 @@ class OrderOut(OrderSummaryOut):
         return allowed_targets(obj.status, payment_method=obj.payment_method)
 
 
-class OrderPage(Schema):
-    count: int
-    limit: int
-    offset: int
-    items: list[OrderSummaryOut]
-
-
 # -- helpers -----------------------------------------------------------------------------------
 
 
@@ -288,7 +316,7 @@ def _resolve_items(items: list[OrderItemIn]) -> list[tuple[int | None, int]]:
         422: ErrorOut,
     },
     summary="Place an order",
-    **member_only(integrators=True),
+    **member_only(scope=Scope.ORDERS_WRITE),
 )
 def create_order(request, payload: OrderIn):
     """Place an order at today's prices.
@@ -297,16 +325,13 @@ def create_order(request, payload: OrderIn):
     Errors name the field at fault, e.g. ``{"errors": {"items.0.quantity": ["Only 3 ... left."]}}``.
     """
     auth = request.auth
-    if is_integrator(auth):
-        user, source, email = None, auth.name, payload.email
-    else:
-        if payload.external_ref:
-            raise ApiError(
-                422,
-                _("Invalid input."),
-                {"external_ref": [_("Only integrators can send an external reference.")]},
-            )
-        user, source, email = auth, MEMBER_API_SOURCE, payload.email.strip() or auth.email
+    integrator_only = {
+        name: [_("Only integrators can send this field.")]
+        for name in INTEGRATOR_FIELDS
+        if getattr(payload, name) and not is_integrator(auth)
+    }
+    if integrator_only:
+        raise ApiError(422, _("Invalid input."), integrator_only)
     shipping = ShippingMethod.objects.filter(code=payload.shipping_method, is_active=True).first()
     if shipping is None:
         raise ApiError(
@@ -317,7 +342,7 @@ def create_order(request, payload: OrderIn):
     recipient = Recipient(
         name=payload.recipient_name,
         phone=payload.recipient_phone,
-        email=email,
+        email=payload.email if is_integrator(auth) else payload.email.strip() or auth.email,
         county=payload.county,
         district=payload.district,
         street=payload.street,
@@ -326,48 +351,53 @@ def create_order(request, payload: OrderIn):
         cvs_store_id=payload.cvs_store_id,
         note=payload.note,
     )
-    order = place_order(
-        items=_resolve_items(payload.items),
-        recipient=recipient,
-        shipping_method=shipping,
-        payment_method=payload.payment_method.value,
-        user=user,
-        source=source,
-        external_ref=payload.external_ref,
-        context={"attribution": None},
-    )
+    items = _resolve_items(payload.items)
+    if is_integrator(auth):
+        order = push_order(
+            source=auth.name,
+            items=items,
+            recipient=recipient,
+            shipping_method=shipping,
+            payment_method=payload.payment_method.value,
+            external_ref=payload.external_ref,
+            buyer_email=payload.buyer_email,
+            buyer_phone=payload.buyer_phone,
+            referral_code=payload.referral_code,
+            paid=payload.paid,
+        )
+    else:
+        order = place_order(
+            items=items,
+            recipient=recipient,
+            shipping_method=shipping,
+            payment_method=payload.payment_method.value,
+            user=auth,
+            source=MEMBER_API_SOURCE,
+            context={"attribution": None},
+        )
     return Status(201, _detail(order.pk))
 
 
 @router.get(
     "",
-    response={200: OrderPage, **errors(401, 422)},
+    response={200: list[OrderSummaryOut], **errors(401, 403, 422)},
     summary="List orders",
-    **member_only(integrators=True),
+    **member_only(scope=Scope.ORDERS_READ),
 )
-def list_orders(
-    request,
-    status: OrderStatus | None = None,
-    limit: int = limit_param(),
-    offset: int = offset_param(),
-):
+@paginate(LimitOffsetPage)
+def list_orders(request, status: OrderStatus | None = None):
     """A member's own orders, an integrator's own orders, or (staff) every order; newest first."""
     orders = _visible_orders(request)
     if status is not None:
         orders = orders.filter(status=status.value)
-    return {
-        "count": orders.count(),
-        "limit": limit,
-        "offset": offset,
-        "items": list(orders[offset : offset + limit]),
-    }
+    return orders
 
 
 @router.get(
     "/{number}",
-    response={200: OrderOut, **errors(401, 404)},
+    response={200: OrderOut, **errors(401, 403, 404)},
     summary="One order",
-    **member_only(integrators=True),
+    **member_only(scope=Scope.ORDERS_READ),
 )
 def get_order(request, number: str):
     order_id = _visible_orders(request).filter(number=number).values_list("pk", flat=True).first()
@@ -386,27 +416,36 @@ def get_order(request, number: str):
         409: TransitionRefusedOut,
         422: ErrorOut,
     },
-    summary="Change an order's status (staff)",
-    **staff_only(Capability.MANAGE_ORDERS, Capability.FULFIL_ORDERS),
+    summary="Change an order's status (staff, or an integrator for its own orders)",
+    **staff_only(Capability.MANAGE_ORDERS, Capability.FULFIL_ORDERS, scope=Scope.ORDERS_STATUS),
 )
 def set_order_status(request, number: str, payload: StatusIn):
     """Move an order along its status machine; a move it does not allow answers 409.
 
-    Shipping needs FULFIL_ORDERS or MANAGE_ORDERS; every other move needs MANAGE_ORDERS.
-    Shipping may give ``carrier`` and ``tracking_number``, which the buyer then sees.
+    Staff: shipping needs FULFIL_ORDERS or MANAGE_ORDERS; every other move needs MANAGE_ORDERS.
+    An integrator key with ``orders.status`` moves the orders of its own source (any other
+    order is a 404), through the same machine. Shipping may give ``carrier`` and
+    ``tracking_number``, which the buyer then sees.
     """
     target = payload.status.value
-    needed = ORDER_READERS if target == OrderStatus.SHIPPED else (Capability.MANAGE_ORDERS,)
-    if not has_any(request.auth, needed):
-        raise PermissionDenied(_("Your role may not move an order to this status."))
-    order = Order.objects.filter(number=number).first()
+    auth = request.auth
+    if is_integrator(auth):
+        orders, actor, note = Order.objects.filter(source=auth.name), None, payload.note
+        # The history row has no user for a key: say who moved it.
+        note = f"{auth.name}: {note}" if note else auth.name
+    else:
+        needed = ORDER_READERS if target == OrderStatus.SHIPPED else (Capability.MANAGE_ORDERS,)
+        if not has_any(auth, needed):
+            raise PermissionDenied(_("Your role may not move an order to this status."))
+        orders, actor, note = Order.objects.all(), auth, payload.note
+    order = orders.filter(number=number).first()
     if order is None:
         raise ApiError(404, _("Not found."), {"number": [_("No such order.")]})
     change_status(
         order,
         target,
-        actor=request.auth,
-        note=payload.note,
+        actor=actor,
+        note=note,
         carrier=payload.carrier.value if payload.carrier else "",
         tracking_number=payload.tracking_number,
     )

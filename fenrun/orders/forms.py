@@ -56,6 +56,13 @@ RECIPIENT_FIELDS = {
 }
 
 
+# ``fenrun.wiring`` appends the sections other apps add to checkout (the invoice choice), so
+# that orders imports none of them. A section gives ``fields()`` (added to the form),
+# ``template`` (its partial, rendered in the form), ``clean(cleaned_data)`` (field → messages)
+# and ``placement_context(cleaned_data)`` (added to the OrderPlaced event's context).
+CHECKOUT_SECTIONS: list = []
+
+
 class ShippingMethodField(forms.ModelChoiceField):
     def label_from_instance(self, obj):
         return obj.name
@@ -198,6 +205,9 @@ class CheckoutForm(TokenForm):
         self.fields["token"].error_messages["required"] = _(
             "This page is out of date. Check your order and submit it again."
         )
+        self.sections = list(CHECKOUT_SECTIONS)
+        for section in self.sections:
+            self.fields.update(section.fields())
         self.credit_available = credit_available or Decimal("0")
         if self.credit_available <= 0:
             del self.fields["credit_to_use"]
@@ -215,8 +225,23 @@ class CheckoutForm(TokenForm):
             self.data["payment_method"] = legacy
         super().full_clean()
 
+    @property
+    def section_templates(self) -> list[str]:
+        return [section.template for section in self.sections]
+
+    def placement_context(self) -> dict:
+        """What the sections add to the placed order's event (after ``is_valid``)."""
+        context = {}
+        for section in self.sections:
+            context.update(section.placement_context(self.cleaned_data))
+        return context
+
     def clean(self):
         cleaned = super().clean()
+        for section in self.sections:
+            for name, messages in section.clean(cleaned).items():
+                if name not in self.errors:
+                    self.add_error(name, messages)
         method = cleaned.get("shipping_method")
         if method is None:
             return cleaned

@@ -329,6 +329,9 @@ def refund_order_payment(order_id: int) -> Payment | None:
     ).first()
     if payment is None:
         return None
+    if payment.gateway == INTEGRATOR_GATEWAY:
+        # The integrator took the money at its till and gives it back there.
+        return payment
     gateway = get_gateway(payment.gateway)
     key = f"order-refund:{payment.pk}"
     if not gateway.refundable(payment):
@@ -355,4 +358,34 @@ def refund_order_payment(order_id: int) -> Payment | None:
         refund_reference=reference[:64], refunded_at=timezone.now(), refund_note=""
     )
     payment.refresh_from_db()
+    return payment
+
+
+# The gateway code of a payment an integrator took itself (a POS's till, another shop's
+# checkout): the money never passed through a gateway of ours, so there is nothing to refund here.
+INTEGRATOR_GATEWAY = "integrator"
+
+
+def record_integrator_payment(order: Order, *, source: str) -> Payment:
+    """Record that the integrator ``source`` was paid for ``order`` and move the order to paid.
+
+    The payment is a succeeded one (gateway ``integrator``, reference ``<source>:<number>``,
+    the integrator in its payload), so the order is paid once like any other; the move goes
+    through ``change_status``, so stock, wallet, webhooks and mails follow as for a web payment.
+    """
+    from fenrun.orders.services import change_status
+
+    with transaction.atomic():
+        locked = Order.objects.select_for_update().get(pk=order.pk)
+        if locked.status != OrderStatus.PENDING:
+            raise PaymentError(_("This order does not wait for a payment."))
+        payment = Payment.objects.create(
+            order=locked,
+            gateway=INTEGRATOR_GATEWAY,
+            reference=f"{source}:{locked.number}"[:64],
+            amount=locked.grand_total,
+            status=Payment.Status.SUCCEEDED,
+            payload={"source": source},
+        )
+        change_status(locked, OrderStatus.PAID, note=source)
     return payment

@@ -263,7 +263,10 @@ def checkout(request):
                     payment_option=payment_option,
                     user=buyer,
                     cart=cart,
-                    context={"attribution": getattr(request, "attribution", None)},
+                    context={
+                        "attribution": getattr(request, "attribution", None),
+                        **form.placement_context(),
+                    },
                     credit_to_use=data.get("credit_to_use") or Decimal("0"),
                     checkout_token=data["token"],
                 )

@@ -1,17 +1,21 @@
 """Referral API: a member's codes, links, campaigns and statistics; staff tree look-ups."""
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from django.contrib.auth import get_user_model
-from django.core.paginator import Paginator
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
+from ninja.pagination import paginate
 
 from fenrun.accounts.contact import email_for
+from fenrun.accounts.lookup import find_member
 from fenrun.catalog.models import Product
 from fenrun.core.api_errors import ApiError, errors
+from fenrun.core.paging import LimitOffsetPage, MappedPage, each
 from fenrun.core.permissions import Capability, member_only, staff_only
 from fenrun.core.schemas import Id, InputSchema
+from fenrun.core.scopes import Scope
 from fenrun.referrals import selectors, services
 
 router = Router(tags=["referrals"])
@@ -51,13 +55,6 @@ class MeOut(Schema):
     tree_level: int
     shop_link: LinkOut
     totals: StatsOut
-
-
-class LinksOut(Schema):
-    count: int
-    page: int
-    pages: int
-    links: list[LinkOut]
 
 
 class VanityIn(InputSchema):
@@ -177,22 +174,16 @@ def me(request):
 
 @router.get(
     "/me/links",
-    response={200: LinksOut, **FILTERED},
+    response={200: list[LinkOut], **FILTERED},
     summary="My product links with clicks, sign-ups, orders",
     **member_only(),
 )
-def my_links(request, q: str = "", page: int = 1):
+@paginate(LimitOffsetPage)
+def my_links(request, q: str = Query("", max_length=60)):
     code = _code(request)
     stats = selectors.link_stats(request.user.pk)
-    products = Product.objects.active().search(q[:60]).only("id", "name", "slug")
-    paginator = Paginator(products, 50)
-    current = paginator.get_page(page)
-    return {
-        "count": paginator.count,
-        "page": current.number,
-        "pages": paginator.num_pages,
-        "links": [_link(request, code, p, stats) for p in current.object_list],
-    }
+    products = Product.objects.active().search(q).only("id", "name", "slug")
+    return each(products, lambda p: _link(request, code, p, stats))
 
 
 @router.post(
@@ -228,15 +219,19 @@ def _campaign_out(request, code, campaign, stats) -> dict:
 
 @router.get(
     "/me/campaigns",
-    response={200: list[CampaignOut], **READ},
+    response={200: list[CampaignOut], **FILTERED},
     summary="Campaigns I can share, with my figures",
     **member_only(),
 )
+@paginate(LimitOffsetPage)
 def my_campaigns(request):
     code = _code(request)
-    campaigns = list(selectors.campaigns_for(request.user)[:100])
-    stats = selectors.campaign_stats([c.pk for c in campaigns], referrer_id=request.user.pk)
-    return [_campaign_out(request, code, c, stats) for c in campaigns]
+
+    def page(campaigns):
+        stats = selectors.campaign_stats([c.pk for c in campaigns], referrer_id=request.user.pk)
+        return [_campaign_out(request, code, c, stats) for c in campaigns]
+
+    return MappedPage(selectors.campaigns_for(request.user), page)
 
 
 @router.post(
@@ -261,6 +256,56 @@ def _member(viewer, user, depth=None, direct_count=None) -> dict:
         "tree_level": depth,
         "direct_count": direct_count,
     }
+
+
+class MemberLookupOut(Schema):
+    user_id: int
+    name: str = Field(..., description="Masked, as one member sees another (王○明).")
+    referral_code: str = Field(..., description="The member's code, as links carry it.")
+    sponsor_id: int | None
+
+
+@router.get(
+    "/members/lookup",
+    response={200: MemberLookupOut, **ON_MEMBER_FILTERED},
+    summary="Find a member by e-mail or mobile number (a POS asking whether a buyer is one)",
+    **staff_only(Capability.VIEW_CONTACT_DATA, scope=Scope.MEMBERS_READ),
+)
+def lookup_member(
+    request,
+    email: str = Query("", max_length=254),
+    phone: str = Query("", max_length=20),
+):
+    """An active member with this e-mail and/or mobile number; 404 when none is."""
+    if not email.strip() and not phone.strip():
+        raise ApiError(
+            422, _("Invalid input."), {"email": [_("Give an e-mail or a mobile number.")]}
+        )
+    member = find_member(email=email, phone=phone)
+    if member is None:
+        raise ApiError(404, _("No such member."), code="member_not_found")
+    node = services.ensure_node(member)
+    code = selectors.primary_code(selectors.member_codes(member)) or services.ensure_code(member)
+    return {
+        "user_id": member.pk,
+        "name": selectors.mask_name(member),
+        "referral_code": code.code,
+        "sponsor_id": node.sponsor_id,
+    }
+
+
+class UplinePage(Sequence):
+    """A member's upline chain read a page at a time: nearest first, never past the page."""
+
+    def __init__(self, user_id: int, *, uplines: int):
+        self.user_id, self.uplines = user_id, max(uplines, 0)
+
+    def __len__(self) -> int:
+        return self.uplines
+
+    def __getitem__(self, index):
+        start, stop, _step = index.indices(self.uplines)
+        return selectors.upline_chain(self.user_id, stop)[start:stop] if stop > start else []
 
 
 def _get_user(user_id: int):
@@ -294,12 +339,13 @@ def member_tree(request, user_id: Id):
 @router.get(
     "/members/{id:user_id}/uplines",
     response={200: list[UplineOut], **ON_MEMBER_FILTERED},
-    summary="Staff: a member's uplines",
+    summary="Staff: a member's uplines, nearest first",
     **staff_only(Capability.VIEW_REPORTS),
 )
-def member_uplines(request, user_id: Id, limit: int = Query(20, ge=1, le=10000)):
-    services.ensure_node(_get_user(user_id))
-    return selectors.upline_chain(user_id, limit)
+@paginate(LimitOffsetPage)
+def member_uplines(request, user_id: Id):
+    node = services.ensure_node(_get_user(user_id))
+    return UplinePage(user_id, uplines=node.depth - 1)
 
 
 @router.post(
@@ -323,9 +369,10 @@ def reassign(request, user_id: Id, payload: ReassignIn):
 
 @router.get(
     "/members/{id:user_id}/sponsor-changes",
-    response={200: list[SponsorChangeOut], **ON_MEMBER},
+    response={200: list[SponsorChangeOut], **ON_MEMBER_FILTERED},
     summary="Staff: a member's sponsor changes",
     **staff_only(Capability.VIEW_REPORTS, Capability.CHANGE_SPONSORS),
 )
+@paginate(LimitOffsetPage)
 def sponsor_changes(request, user_id: Id):
-    return list(_get_user(user_id).sponsor_changes.all()[:100])
+    return _get_user(user_id).sponsor_changes.all()

@@ -476,6 +476,11 @@ def attribute_order(order_id: int, attribution) -> OrderAttribution:
 
     A member's own link never attributes their own order, and neither does a link whose
     owner is evidently the guest (same e-mail or phone).
+
+    An attribution marked ``typed`` holds a code the buyer gave (an integrator's push, a POS
+    till): a stale cookie is ignored, but a code somebody just typed that is unknown, inactive
+    or the buyer's own refuses the order with ``unknown_referral_code`` / ``own_referral_code``,
+    the codes registration uses; the order's transaction rolls back.
     """
     from fenrun.orders.models import Order
 
@@ -484,11 +489,25 @@ def attribute_order(order_id: int, attribution) -> OrderAttribution:
         return existing
     order = Order.objects.select_related("user").get(pk=order_id)
     ref, campaign, click = _resolve_attribution(attribution)
+    typed = isinstance(attribution, dict) and bool(attribution.get("typed"))
     buyer = order.user
+    if typed and (ref is None or not ref.user.is_active):
+        raise ReferralError(
+            _("No member has the referral code “%(code)s”.")
+            % {"code": str(attribution.get("code") or "").strip()[:40]},
+            "referral_code",
+            code="unknown_referral_code",
+        )
     if ref is not None:
         own = (buyer is not None and buyer.pk == ref.user_id) or same_person(
             order.email, order.recipient_phone, ref.user.email, ref.user.phone
         )
+        if own and typed:
+            raise ReferralError(
+                _("You cannot use your own referral code."),
+                "referral_code",
+                code="own_referral_code",
+            )
         if own or not ref.user.is_active:
             ref, campaign, click = None, None, None
     if buyer is not None:

@@ -1,6 +1,7 @@
 """Wallet API: a member's balances, history and requests; staff queues and decisions.
 
-Writes honour the Idempotency-Key header. A member can only see and touch their own requests:
+Writes honour the Idempotency-Key header, as every write of the API does
+(``fenrun.core.idempotency``). A member can only see and touch their own requests:
 anyone else's answers 404, exactly like one that does not exist.
 """
 
@@ -11,15 +12,17 @@ from uuid import uuid4
 from django.contrib.auth import get_user_model
 from django.shortcuts import get_object_or_404
 from ninja import Field, Query, Router, Schema, Status
+from ninja.pagination import paginate
 from pydantic import field_serializer
 
 from fenrun.accounts.contact import email_for
 from fenrun.core.api_errors import errors
-from fenrun.core.paging import MAX_OFFSET
+from fenrun.core.idempotency import HEADER as IDEMPOTENCY_HEADER
+from fenrun.core.paging import LimitOffsetPage, MappedPage, each
 from fenrun.core.periods import EARLIEST, LATEST
 from fenrun.core.permissions import Capability, has, member_only, staff_only
 from fenrun.core.schemas import Id, InputSchema
-from fenrun.wallet import idempotency, selectors, services
+from fenrun.wallet import selectors, services
 from fenrun.wallet.models import Conversion, Entry, Withdrawal
 
 router = Router(tags=["wallet"])
@@ -69,13 +72,6 @@ class HistoryFilter(Schema):
     account: str = Field("", description="coins, credit or debt")
     date_from: date | None = Field(None, ge=EARLIEST, le=LATEST)
     date_to: date | None = Field(None, ge=EARLIEST, le=LATEST)
-    limit: int = Field(50, ge=1, le=500)
-    offset: int = Field(0, ge=0, le=MAX_OFFSET)
-
-
-class HistoryOut(Out):
-    count: int
-    items: list[EntryOut]
 
 
 class ConversionIn(InputSchema):
@@ -203,10 +199,11 @@ def my_balances(request):
 
 @router.get(
     "/me/history",
-    response={200: HistoryOut, **FILTERED},
+    response={200: list[EntryOut], **FILTERED},
     summary="My ledger entries",
     **member_only(),
 )
+@paginate(LimitOffsetPage)
 def my_history(request, filters: Query[HistoryFilter]):
     qs = selectors.history(
         request.auth,
@@ -215,13 +212,14 @@ def my_history(request, filters: Query[HistoryFilter]):
         date_from=filters.date_from,
         date_to=filters.date_to,
     )
-    page = selectors.attach_sources(qs[filters.offset : filters.offset + filters.limit])
-    return Status(200, {"count": qs.count(), "items": [_entry(e) for e in page]})
+    # Each page's orders are looked up once, for that page's entries only.
+    return MappedPage(qs, lambda rows: [_entry(e) for e in selectors.attach_sources(rows)])
 
 
-@router.get("/me/conversions", response={200: list[ConversionOut], **READ}, **member_only())
+@router.get("/me/conversions", response={200: list[ConversionOut], **FILTERED}, **member_only())
+@paginate(LimitOffsetPage)
 def my_conversions(request):
-    return Status(200, [_conversion(c) for c in selectors.conversions_of(request.auth)[:100]])
+    return each(selectors.conversions_of(request.auth), _conversion)
 
 
 @router.post(
@@ -231,11 +229,8 @@ def my_conversions(request):
     **member_only(),
 )
 def request_conversion(request, payload: ConversionIn):
-    def work():
-        conversion = services.request_conversion(request.auth, payload.coins)
-        return 201, _conversion(conversion)
-
-    return Status(*idempotency.run(request, work))
+    conversion = services.request_conversion(request.auth, payload.coins)
+    return Status(201, _conversion(conversion))
 
 
 @router.post(
@@ -244,16 +239,14 @@ def request_conversion(request, payload: ConversionIn):
     **member_only(),
 )
 def cancel_conversion(request, conversion_id: Id):
-    def work():
-        conversion = services.cancel_conversion(conversion_id, member=request.auth)
-        return 200, _conversion(conversion)
-
-    return Status(*idempotency.run(request, work))
+    conversion = services.cancel_conversion(conversion_id, member=request.auth)
+    return Status(200, _conversion(conversion))
 
 
-@router.get("/me/withdrawals", response={200: list[WithdrawalOut], **READ}, **member_only())
+@router.get("/me/withdrawals", response={200: list[WithdrawalOut], **FILTERED}, **member_only())
+@paginate(LimitOffsetPage)
 def my_withdrawals(request):
-    return Status(200, [_withdrawal(w) for w in selectors.withdrawals_of(request.auth)[:100]])
+    return each(selectors.withdrawals_of(request.auth), _withdrawal)
 
 
 @router.post(
@@ -263,17 +256,14 @@ def my_withdrawals(request):
     **member_only(),
 )
 def request_withdrawal(request, payload: WithdrawalIn):
-    def work():
-        withdrawal = services.request_withdrawal(
-            request.auth,
-            amount=payload.amount,
-            bank_code=payload.bank_code,
-            account_number=payload.account_number,
-            account_name=payload.account_name,
-        )
-        return 201, _withdrawal(withdrawal)
-
-    return Status(*idempotency.run(request, work))
+    withdrawal = services.request_withdrawal(
+        request.auth,
+        amount=payload.amount,
+        bank_code=payload.bank_code,
+        account_number=payload.account_number,
+        account_name=payload.account_name,
+    )
+    return Status(201, _withdrawal(withdrawal))
 
 
 @router.post(
@@ -282,11 +272,8 @@ def request_withdrawal(request, payload: WithdrawalIn):
     **member_only(),
 )
 def cancel_withdrawal(request, withdrawal_id: Id):
-    def work():
-        withdrawal = services.cancel_withdrawal(withdrawal_id, member=request.auth)
-        return 200, _withdrawal(withdrawal)
-
-    return Status(*idempotency.run(request, work))
+    withdrawal = services.cancel_withdrawal(withdrawal_id, member=request.auth)
+    return Status(200, _withdrawal(withdrawal))
 
 
 # --- staff -------------------------------------------------------------------------------------
@@ -295,9 +282,10 @@ def cancel_withdrawal(request, withdrawal_id: Id):
 @router.get(
     "/staff/conversions", response={200: list[ConversionOut], **FILTERED}, **staff_only(VIEW)
 )
+@paginate(LimitOffsetPage)
 def staff_conversions(request, status: str = "pending"):
     qs = Conversion.objects.all() if status == "all" else Conversion.objects.filter(status=status)
-    return Status(200, [_conversion(c) for c in qs.order_by("created_at", "id")[:500]])
+    return each(qs.order_by("created_at", "id"), _conversion)
 
 
 @router.post(
@@ -308,10 +296,7 @@ def staff_conversions(request, status: str = "pending"):
 def approve_conversion(request, conversion_id: Id):
     staff = request.auth
 
-    def work():
-        return 200, _conversion(services.approve_conversion(conversion_id, actor=staff))
-
-    return Status(*idempotency.run(request, work))
+    return Status(200, _conversion(services.approve_conversion(conversion_id, actor=staff)))
 
 
 @router.post(
@@ -322,16 +307,14 @@ def approve_conversion(request, conversion_id: Id):
 def reject_conversion(request, conversion_id: Id, payload: ReasonIn):
     staff = request.auth
 
-    def work():
-        conversion = services.reject_conversion(conversion_id, actor=staff, reason=payload.reason)
-        return 200, _conversion(conversion)
-
-    return Status(*idempotency.run(request, work))
+    conversion = services.reject_conversion(conversion_id, actor=staff, reason=payload.reason)
+    return Status(200, _conversion(conversion))
 
 
 @router.get(
     "/staff/withdrawals", response={200: list[WithdrawalOut], **FILTERED}, **staff_only(VIEW)
 )
+@paginate(LimitOffsetPage)
 def staff_withdrawals(request, status: str = "open"):
     if status == "open":
         qs = Withdrawal.objects.filter(status__in=Withdrawal.OPEN)
@@ -339,7 +322,7 @@ def staff_withdrawals(request, status: str = "open"):
         qs = Withdrawal.objects.all()
     else:
         qs = Withdrawal.objects.filter(status=status)
-    return Status(200, [_withdrawal(w) for w in qs.order_by("created_at", "id")[:500]])
+    return each(qs.order_by("created_at", "id"), _withdrawal)
 
 
 @router.get(
@@ -362,10 +345,7 @@ def staff_withdrawal(request, withdrawal_id: Id):
 def approve_withdrawal(request, withdrawal_id: Id):
     staff = request.auth
 
-    def work():
-        return 200, _withdrawal(services.approve_withdrawal(withdrawal_id, actor=staff))
-
-    return Status(*idempotency.run(request, work))
+    return Status(200, _withdrawal(services.approve_withdrawal(withdrawal_id, actor=staff)))
 
 
 @router.post(
@@ -376,11 +356,8 @@ def approve_withdrawal(request, withdrawal_id: Id):
 def reject_withdrawal(request, withdrawal_id: Id, payload: ReasonIn):
     staff = request.auth
 
-    def work():
-        withdrawal = services.reject_withdrawal(withdrawal_id, actor=staff, reason=payload.reason)
-        return 200, _withdrawal(withdrawal)
-
-    return Status(*idempotency.run(request, work))
+    withdrawal = services.reject_withdrawal(withdrawal_id, actor=staff, reason=payload.reason)
+    return Status(200, _withdrawal(withdrawal))
 
 
 @router.post(
@@ -391,13 +368,10 @@ def reject_withdrawal(request, withdrawal_id: Id, payload: ReasonIn):
 def pay_withdrawal(request, withdrawal_id: Id, payload: ReferenceIn):
     staff = request.auth
 
-    def work():
-        withdrawal = services.mark_withdrawal_paid(
-            withdrawal_id, actor=staff, reference=payload.reference
-        )
-        return 200, _withdrawal(withdrawal)
-
-    return Status(*idempotency.run(request, work))
+    withdrawal = services.mark_withdrawal_paid(
+        withdrawal_id, actor=staff, reference=payload.reference
+    )
+    return Status(200, _withdrawal(withdrawal))
 
 
 def _member(member_id: int):
@@ -432,28 +406,28 @@ def staff_member_wallet(request, member_id: Id):
 def adjust(request, member_id: Id, payload: AdjustmentIn):
     staff = request.auth
     member = _member(member_id)
-    key = (request.headers.get(idempotency.HEADER) or "").strip()
+    key = (request.headers.get(IDEMPOTENCY_HEADER) or "").strip()
 
-    def work():
-        adjustment = services.adjust_balance(
-            member,
-            account_kind=payload.account,
-            amount=payload.amount,
-            reason=payload.reason,
-            actor=staff,
-            # Without a header every call is new; the header makes a retry a no-op.
-            idempotency_key=f"api:{staff.pk}:{key}" if key else f"api:{uuid4()}",
-        )
-        return 201, {
+    adjustment = services.adjust_balance(
+        member,
+        account_kind=payload.account,
+        amount=payload.amount,
+        reason=payload.reason,
+        actor=staff,
+        # Without a header every call is new; the header makes a retry a no-op.
+        idempotency_key=f"api:{staff.pk}:{key}" if key else f"api:{uuid4()}",
+    )
+    return Status(
+        201,
+        {
             "id": adjustment.pk,
             "member_id": adjustment.member_id,
             "account": adjustment.account_kind,
             "amount": f"{adjustment.amount:.2f}",
             "reason": adjustment.reason,
             "created_at": adjustment.created_at.isoformat(),
-        }
-
-    return Status(*idempotency.run(request, work))
+        },
+    )
 
 
 @router.post(
@@ -466,8 +440,5 @@ def staff_convert(request, member_id: Id, payload: ConversionIn):
     staff = request.auth
     member = _member(member_id)
 
-    def work():
-        conversion = services.convert_coins(member, payload.coins, actor=staff)
-        return 201, _conversion(conversion)
-
-    return Status(*idempotency.run(request, work))
+    conversion = services.convert_coins(member, payload.coins, actor=staff)
+    return Status(201, _conversion(conversion))

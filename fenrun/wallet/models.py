@@ -513,22 +513,3 @@ class Adjustment(models.Model):
 
     def __str__(self):
         return f"{self.member} {self.amount:+} ({self.reason})"
-
-
-class IdempotencyRecord(models.Model):
-    """The stored answer to an API request sent with an Idempotency-Key header."""
-
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    key = models.CharField(max_length=100)
-    fingerprint = models.CharField(max_length=64)
-    status_code = models.PositiveSmallIntegerField(default=0)
-    body = models.JSONField(default=dict)
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["user", "key"], name="wallet_idempotency_user_key")
-        ]
-
-    def __str__(self):
-        return f"{self.user_id}:{self.key}"

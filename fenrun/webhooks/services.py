@@ -7,8 +7,10 @@ short while, posted with tight time limits, and the result recorded. Retries are
 sweep every minute (``tasks.send_due_webhooks``), so a lost message only delays a delivery.
 """
 
+import functools
 import json
 import logging
+import ssl
 import time
 from datetime import timedelta
 
@@ -102,6 +104,15 @@ def _claim(delivery_id: int, now, *, replay: bool) -> bool:
     return query.update(claimed_until=now + CLAIM_FOR) == 1
 
 
+@functools.cache
+def _tls_context() -> ssl.SSLContext:
+    """httpx's default certificate checks (certifi's bundle, host names checked), built once
+    per process. Building them loads the whole CA bundle, some 40 ms of CPU: paid for every
+    delivery, it was most of the worker's time on a live stream's burst of webhooks
+    (docs/benchmarks/live-spike.md)."""
+    return httpx.create_ssl_context()
+
+
 def _post(delivery: Delivery, body: bytes) -> tuple[int | None, str, str, int]:
     """(status code, response excerpt, error, milliseconds); never raises."""
     config = limits()
@@ -117,7 +128,7 @@ def _post(delivery: Delivery, body: bytes) -> tuple[int | None, str, str, int]:
     started = time.monotonic()
     deadline = started + config["timeout_seconds"]
     try:
-        with httpx.Client(timeout=timeout, follow_redirects=False) as client:
+        with httpx.Client(timeout=timeout, follow_redirects=False, verify=_tls_context()) as client:
             with client.stream("POST", delivery.endpoint.url, content=body, headers=headers) as r:
                 # Read only the start of the answer, and stop at the deadline: an endpoint that
                 # trickles an endless body cannot hold the worker.

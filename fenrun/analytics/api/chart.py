@@ -1,6 +1,7 @@
 """The organisation chart's data: a node, its direct referrals, the sources, the search."""
 
 from ninja import Query, Router
+from ninja.pagination import paginate
 
 from fenrun.analytics import selectors
 from fenrun.analytics.access import resolve_member
@@ -17,6 +18,7 @@ from fenrun.analytics.api.schemas import (
     SearchHitOut,
 )
 from fenrun.analytics.presenters import crumbs, node_payload, search_hit
+from fenrun.core.paging import LimitOffsetPage
 from fenrun.core.permissions import Capability, member_only, staff_only
 from fenrun.core.schemas import Id
 
@@ -94,6 +96,7 @@ def sources(request, dates: Query[DateParams], nodes: Query[NodePageParams]):
     summary="Find a member (members: in their downline, by name or code)",
     **member_only(),
 )
+@paginate(LimitOffsetPage)
 def search(request, q: str = Query(..., min_length=1, max_length=60)):
     who = viewer(request)
     hits = selectors.search_members(

@@ -2,11 +2,13 @@
 
 from django.utils.translation import gettext as _
 from ninja import Query, Router
+from ninja.pagination import paginate
 
 from fenrun.analytics import selectors, services
 from fenrun.analytics.api.schemas import ON_ONE, STAFF, RecomputeOut, TagRuleOut
 from fenrun.analytics.models import TagRule
-from fenrun.core.api_errors import ApiError
+from fenrun.core.api_errors import ApiError, errors
+from fenrun.core.paging import LimitOffsetPage
 from fenrun.core.permissions import Capability, staff_only
 from fenrun.core.schemas import MAX_ID
 
@@ -15,10 +17,11 @@ router = Router()
 
 @router.get(
     "/tags",
-    response={200: list[TagRuleOut], **STAFF},
+    response={200: list[TagRuleOut], **STAFF, **errors(422)},
     summary="Staff: tag rules",
     **staff_only(Capability.MANAGE_CAMPAIGNS),
 )
+@paginate(LimitOffsetPage)
 def tag_rules(request):
     return list(selectors.rules_with_counts())
 

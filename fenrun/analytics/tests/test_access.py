@@ -54,16 +54,16 @@ def test_unknown_member_is_404(member_client, staff_client):
 
 
 def test_member_search_stays_inside_the_downline(member_client, org):
-    assert member_client.get(f"{API}/search", {"q": "黃路人"}).json() == []
-    assert member_client.get(f"{API}/search", {"q": "林源頭"}).json() == []
-    hits = member_client.get(f"{API}/search", {"q": "吳孫子"}).json()
+    assert member_client.get(f"{API}/search", {"q": "黃路人"}).json()["items"] == []
+    assert member_client.get(f"{API}/search", {"q": "林源頭"}).json()["items"] == []
+    hits = member_client.get(f"{API}/search", {"q": "吳孫子"}).json()["items"]
     assert [(h["id"], h["name"], h["level"]) for h in hits] == [(org.grandkid.pk, "吳○子", 2)]
     # Phone numbers are not searchable by members: a hit would confirm whose number it is.
-    assert member_client.get(f"{API}/search", {"q": org.grandkid.phone}).json() == []
+    assert member_client.get(f"{API}/search", {"q": org.grandkid.phone}).json()["items"] == []
 
 
 def test_staff_search_by_phone_code_and_name(staff_client, org):
-    hits = staff_client.get(f"{API}/search", {"q": org.stranger.phone}).json()
+    hits = staff_client.get(f"{API}/search", {"q": org.stranger.phone}).json()["items"]
     assert [h["id"] for h in hits] == [org.stranger.pk]
     assert hits[0]["name"] == "黃路人"
 
@@ -89,7 +89,7 @@ def test_staff_see_anyone_with_personal_data(staff_client, org):
     assert (node["level"], node["tree_level"]) == (4, 5)
     source = staff_client.get(f"{API}/members/{org.source.pk}/node").json()["node"]
     assert (source["level"], source["tree_level"]) == (0, 1)
-    hits = staff_client.get(f"{API}/search", {"q": "吳孫子"}).json()
+    hits = staff_client.get(f"{API}/search", {"q": "吳孫子"}).json()["items"]
     assert [h["level"] for h in hits] == [4]
     sources = staff_client.get(f"{API}/sources").json()
     assert {c["id"] for c in sources["children"]} >= {org.source.pk, org.stranger.pk}
@@ -179,7 +179,7 @@ def test_fulfilment_staff_use_the_member_api_as_a_member(client, org):
     treat them as the member they are (outside the tree: nobody but themselves)."""
     client.force_login(staff_in("出貨"))
     assert client.get(f"{API}/members/{org.member.pk}/node").status_code == 403
-    assert client.get(f"{API}/search", {"q": org.member.name}).json() == []
+    assert client.get(f"{API}/search", {"q": org.member.name}).json()["items"] == []
 
 
 def test_openapi_declares_access_per_operation(client):
@@ -209,11 +209,11 @@ def test_marketing_sees_reports_with_contact_data_masked_by_api(marketing_client
     text = marketing_client.get(f"{API}/members/{org.member.pk}/children").content.decode()
     assert org.kid1.email not in text and org.kid1.phone not in text
     # Searching by a phone number would confirm whose it is.
-    assert marketing_client.get(f"{API}/search", {"q": org.stranger.phone}).json() == []
-    assert marketing_client.get(f"{API}/search", {"q": org.stranger.email}).json() == []
-    assert [h["id"] for h in marketing_client.get(f"{API}/search", {"q": "黃路人"}).json()] == [
-        org.stranger.pk
-    ]
+    assert marketing_client.get(f"{API}/search", {"q": org.stranger.phone}).json()["items"] == []
+    assert marketing_client.get(f"{API}/search", {"q": org.stranger.email}).json()["items"] == []
+    assert [
+        h["id"] for h in marketing_client.get(f"{API}/search", {"q": "黃路人"}).json()["items"]
+    ] == [org.stranger.pk]
 
 
 def test_marketing_sees_the_downline_page_and_export_masked(marketing_client, org):

@@ -17,6 +17,7 @@ from fenrun.analytics import selectors
 from fenrun.analytics.models import Metric
 from fenrun.analytics.periods import DateRange, day_start
 from fenrun.analytics.tests.builders import build_tree, make_commission, make_order
+from fenrun.core import testing
 from fenrun.referrals.models import ReferralNode
 
 BASE = date(2025, 3, 1)
@@ -222,7 +223,7 @@ def check_metrics(world: World, period: DateRange = PERIOD):
 
 
 @settings(
-    max_examples=30,
+    max_examples=testing.examples(on_sqlite=30, on_postgres=12),
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )

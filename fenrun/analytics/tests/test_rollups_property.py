@@ -32,6 +32,7 @@ from fenrun.analytics.tests.test_figures_property import (
 )
 from fenrun.catalog.tests.factories import ProductFactory
 from fenrun.commissions.models import CommissionSettings
+from fenrun.core import testing
 from fenrun.orders.models import Order
 from fenrun.orders.services import change_status, place_order
 from fenrun.orders.status import allowed_targets
@@ -243,7 +244,7 @@ def check_against_brute_force(world: World, members_in_tree):
 
 
 @settings(
-    max_examples=40,
+    max_examples=testing.examples(on_sqlite=40, on_postgres=12),
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )

@@ -45,7 +45,7 @@ def test_staff_create_read_update_delete_a_plan(staff_client):
     plan_id = body["id"]
 
     assert staff_client.get(f"{BASE}/plans/{plan_id}").json()["name"] == "推薦獎金（兩層）"
-    assert [p["id"] for p in staff_client.get(f"{BASE}/plans").json()] == [plan_id]
+    assert [p["id"] for p in staff_client.get(f"{BASE}/plans").json()["items"]] == [plan_id]
 
     changed = dict(SEED_PAYLOAD, matrix=[["6"], ["3", "4"]])
     response = post(staff_client, f"{BASE}/plans/{plan_id}", changed, method="put")
@@ -175,7 +175,7 @@ def test_integrator_reads_commissions_of_its_own_orders_only(client):
     seed_plan()
     _source, buyer = make_chain(2)
     order = complete(place(buyer))
-    _token, key = issue_integrator_token("pos-1")
+    _token, key = issue_integrator_token("pos-1", ["commissions.read"])
     headers = {"HTTP_AUTHORIZATION": f"Bearer {key}"}
     assert client.get(f"{BASE}/orders/{order.pk}", **headers).status_code == 404
     from fenrun.orders.models import Order
@@ -193,8 +193,8 @@ def test_my_commissions_with_filters(client):
     complete(place(buyer))
     client.force_login(l1)
     body = client.get(f"{BASE}/mine").json()
-    assert body["count"] == 1 and D(body["results"][0]["amount"]) == D(30)
-    assert D(body["totals"]["pending"]) == D(30)
+    assert body["count"] == 1 and D(body["items"][0]["amount"]) == D(30)
+    assert D(client.get(f"{BASE}/mine/totals").json()["totals"]["pending"]) == D(30)
     assert client.get(f"{BASE}/mine", {"status": "available"}).json()["count"] == 0
     assert client.get(f"{BASE}/mine", {"date_from": "2000-01-01"}).json()["count"] == 1
     assert client.get(f"{BASE}/mine", {"date_to": "2000-01-01"}).json()["count"] == 0

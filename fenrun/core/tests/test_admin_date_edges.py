@@ -12,7 +12,7 @@ from django.test import Client
 from fenrun.accounts.tests.factories import UserFactory
 from fenrun.core.admin_lookups import BoundedDatesChangeListMixin
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("uninstrumented_templates")]
 
 EDGES = [
     "{f}__gte=0001-01-01",

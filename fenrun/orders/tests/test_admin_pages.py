@@ -16,7 +16,7 @@ from fenrun.orders.models import PaymentProvider
 from fenrun.orders.services import place_order
 from fenrun.orders.tests.factories import ShippingMethodFactory, home_recipient
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("uninstrumented_templates")]
 
 
 ONE_ROW_SETTINGS = {("core", "sharesettings")}

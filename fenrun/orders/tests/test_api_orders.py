@@ -535,12 +535,13 @@ def test_every_order_operation_declares_who_may_call_it(client):
         if path.startswith(URL)
         for method, op in ops.items()
     }
-    assert access[("post", URL)] == ["member", "integrator"]
-    assert access[("get", URL)] == ["member", "integrator"]
-    assert access[("get", URL + "/{number}")] == ["member", "integrator"]
+    assert access[("post", URL)] == ["member", "integrator:orders.write"]
+    assert access[("get", URL)] == ["member", "integrator:orders.read"]
+    assert access[("get", URL + "/{number}")] == ["member", "integrator:orders.read"]
     assert access[("post", URL + "/{number}/status")] == [
         "core.fulfil_orders",
         "core.manage_orders",
+        "integrator:orders.status",
     ]
 
 

@@ -350,7 +350,9 @@ def test_refunded_mail_gives_the_amount_and_the_returned_credit(django_capture_o
 
 
 @pytest.mark.parametrize("quiet", [OrderStatus.COMPLETED, OrderStatus.RETURNED])
-def test_completed_and_returned_are_not_mailed(quiet, django_capture_on_commit_callbacks):
+def test_completed_and_returned_are_not_mailed(quiet, django_capture_on_commit_callbacks, settings):
+    # A cash-on-delivery order is invoiced when completed: that job is not a mail.
+    settings.FENRUN_INVOICES = {**settings.FENRUN_INVOICES, "enabled": False}
     order = _place(django_capture_on_commit_callbacks, payment_method="cod")
     with django_capture_on_commit_callbacks(execute=True):
         change_status(order, OrderStatus.SHIPPED)

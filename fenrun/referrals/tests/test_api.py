@@ -51,8 +51,8 @@ def test_me_and_links():
     assert me["totals"] == {"clicks": 0, "signups": 0, "orders": 0}
     links = client.get(BASE + "/me/links").json()
     assert links["count"] == 1
-    assert links["links"][0]["url"].endswith(f"/r/{me['primary_code']}/tea")
-    assert "stats" in links["links"][0]
+    assert links["items"][0]["url"].endswith(f"/r/{me['primary_code']}/tea")
+    assert "stats" in links["items"][0]
 
 
 def test_choose_code_through_the_api():
@@ -89,7 +89,7 @@ def test_campaign_creation_permissions():
         {**data, "slug": "b", "ends_at": now.isoformat()},
     )
     assert backwards.status_code == 422
-    listing = logged_in(member).get(BASE + "/me/campaigns").json()
+    listing = logged_in(member).get(BASE + "/me/campaigns").json()["items"]
     assert [c["slug"] for c in listing] == ["live-1"]
 
 
@@ -115,7 +115,7 @@ def test_staff_tree_and_reassign(staff):
     assert tree["sponsor"]["user_id"] == root.pk
     assert [d["user_id"] for d in tree["directs"]] == [grandchild.pk]
     assert tree["downline_by_level"] == {"1": 1}
-    uplines = client.get(f"{BASE}/members/{grandchild.pk}/uplines").json()
+    uplines = client.get(f"{BASE}/members/{grandchild.pk}/uplines").json()["items"]
     assert [u["user_id"] for u in uplines] == [child.pk, root.pk]
     cycle = post(
         client, f"{BASE}/members/{root.pk}/sponsor", {"sponsor_id": grandchild.pk, "reason": "x"}
@@ -135,7 +135,7 @@ def test_staff_tree_and_reassign(staff):
     assert moved.status_code == 201
     assert moved.json()["old_sponsor_id"] == root.pk and moved.json()["actor_id"] == staff.pk
     assert ReferralNode.objects.get(pk=grandchild.pk).depth == 3
-    changes = client.get(f"{BASE}/members/{child.pk}/sponsor-changes").json()
+    changes = client.get(f"{BASE}/members/{child.pk}/sponsor-changes").json()["items"]
     assert changes[0]["reason"] == "客服更正"
     assert client.get(f"{BASE}/members/99999999/tree").status_code == 404
 

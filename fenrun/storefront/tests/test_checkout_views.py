@@ -254,7 +254,17 @@ def test_checkout_passes_the_attribution_to_the_order_event(
     fill_cart(client, product, 2)
     client.post(CHECKOUT, home_form(home_method))
     assert seen["items"] == [(product.pk, 2)]
-    assert seen["context"] == {"attribution": None}
+    assert seen["context"] == {
+        "attribution": None,
+        # The invoice section's answer (the member carrier when the form leaves it out).
+        "invoice_choice": {
+            "kind": "member",
+            "carrier_number": "",
+            "love_code": "",
+            "ban": "",
+            "company_name": "",
+        },
+    }
     assert seen["user"] is None
     assert seen["recipient"].phone == "0912345678"
 

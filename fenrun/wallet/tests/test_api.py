@@ -2,11 +2,11 @@ import json
 
 import pytest
 
+from fenrun.core.models import IdempotencyKey
 from fenrun.wallet import services
 from fenrun.wallet.models import (
     Adjustment,
     Conversion,
-    IdempotencyRecord,
     Transaction,
     Withdrawal,
 )
@@ -82,7 +82,7 @@ def test_conversion_request_with_idempotency_key_runs_once(member_client, member
 def test_failed_request_can_be_retried_with_the_same_key(member_client, member):
     response = post(member_client, "/me/conversions", {"coins": 200}, key="retry")
     assert response.status_code == 422
-    assert not IdempotencyRecord.objects.exists()
+    assert not IdempotencyKey.objects.exists()
     earn(member, 500)
     assert post(member_client, "/me/conversions", {"coins": 200}, key="retry").status_code == 201
 
@@ -111,7 +111,7 @@ def test_withdrawal_request_masks_bank_details(member_client, member):
     again = post(member_client, "/me/withdrawals", {"amount": 500, **BANK}, key="w1")
     assert again.json()["id"] == body["id"]
     assert Withdrawal.objects.count() == 1
-    listed = member_client.get(API + "/me/withdrawals").json()
+    listed = member_client.get(API + "/me/withdrawals").json()["items"]
     assert listed[0]["account_number"] == "•••••••••0123"
 
 
@@ -140,7 +140,7 @@ def test_member_cannot_touch_another_members_requests(client, member, other_memb
     before = Transaction.objects.count()
     assert post(client, f"/me/conversions/{conversion.pk}/cancel").status_code == 404
     assert post(client, f"/me/withdrawals/{withdrawal.pk}/cancel").status_code == 404
-    assert client.get(API + "/me/withdrawals").json() == []
+    assert client.get(API + "/me/withdrawals").json()["items"] == []
     assert client.get(API + "/me/history").json()["count"] == 0
     assert Transaction.objects.count() == before
     conversion.refresh_from_db()
@@ -172,7 +172,7 @@ def test_staff_queue_and_decisions(staff_client, member):
     earn(member, 1000)
     conversion = services.request_conversion(member, 100)
     withdrawal = services.request_withdrawal(member, amount=500, **BANK)
-    queue = staff_client.get(API + "/staff/conversions").json()
+    queue = staff_client.get(API + "/staff/conversions").json()["items"]
     assert [c["id"] for c in queue] == [conversion.pk]
     approved = post(staff_client, f"/staff/conversions/{conversion.pk}/approve", key="a1")
     assert approved.status_code == 200 and approved.json()["status"] == "approved"
@@ -185,7 +185,7 @@ def test_staff_queue_and_decisions(staff_client, member):
 
     full = staff_client.get(API + f"/staff/withdrawals/{withdrawal.pk}").json()
     assert full["account_number"] == BANK["account_number"]
-    listed = staff_client.get(API + "/staff/withdrawals").json()
+    listed = staff_client.get(API + "/staff/withdrawals").json()["items"]
     assert listed[0]["account_number"].endswith("0123") and "•" in listed[0]["account_number"]
     assert post(staff_client, f"/staff/withdrawals/{withdrawal.pk}/approve").status_code == 200
     assert post(staff_client, f"/staff/withdrawals/{withdrawal.pk}/approve").status_code == 409

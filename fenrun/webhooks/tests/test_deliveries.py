@@ -3,6 +3,7 @@ the back office, never sent for a change that rolled back, and bounded by their 
 
 import hashlib
 import hmac
+import ssl
 import time
 from datetime import timedelta
 from decimal import Decimal
@@ -170,6 +171,25 @@ def test_sending_twice_posts_once_and_a_finished_delivery_is_not_resent(endpoint
     assert services.send(delivery.pk) == Delivery.Status.SUCCEEDED
     assert services.send(delivery.pk) is None
     assert len(receiver.received) == 1
+
+
+def test_deliveries_share_one_tls_context_instead_of_loading_the_ca_bundle_each_time(
+    endpoint, receiver, monkeypatch
+):
+    endpoint(["order.placed"])
+    _sponsor, buyer = make_chain(2)
+    place(buyer)
+    place(buyer)
+    built = []
+    original = ssl.create_default_context
+    monkeypatch.setattr(
+        ssl, "create_default_context", lambda *a, **kw: built.append(1) or original(*a, **kw)
+    )
+    services._tls_context.cache_clear()
+    for delivery in Delivery.objects.all():
+        assert services.send(delivery.pk) == Delivery.Status.SUCCEEDED
+    assert len(receiver.received) == 2
+    assert len(built) == 1
 
 
 def test_an_endpoint_still_down_after_a_day_is_given_up(endpoint, receiver):
