@@ -151,6 +151,7 @@ INSTALLED_APPS = [
     "fenrun.invoices",
     "fenrun.storefront",
     "fenrun.shop",
+    "fenrun.standins",
 ]
 
 MIDDLEWARE = [
@@ -301,6 +302,36 @@ FENRUN_SITE_URL = os.environ.get("FENRUN_SITE_URL", "http://127.0.0.1:8000")
 FENRUN_TEST_GATEWAY_ENABLED = env_bool("FENRUN_TEST_GATEWAY_ENABLED", DEBUG)
 # Shared secret of the test payment gateway's signed callback.
 FENRUN_TEST_GATEWAY_SECRET = os.environ.get("FENRUN_TEST_GATEWAY_SECRET", SECRET_KEY)
+
+# Payment providers (docs/payments.md). Staff switch providers and methods on and enter their
+# keys in the back office; a key given here in the environment wins over the one stored there.
+FENRUN_PAYMENT_CREDENTIALS = {
+    "ecpay": {
+        "merchant_id": os.environ.get("FENRUN_ECPAY_MERCHANT_ID", ""),
+        "key": os.environ.get("FENRUN_ECPAY_HASH_KEY", ""),
+        "iv": os.environ.get("FENRUN_ECPAY_HASH_IV", ""),
+    },
+    "linepay": {
+        "merchant_id": os.environ.get("FENRUN_LINEPAY_CHANNEL_ID", ""),
+        "key": os.environ.get("FENRUN_LINEPAY_CHANNEL_SECRET", ""),
+        "iv": "",
+    },
+}
+# The Fernet key(s) that encrypt the keys stored in the database (fenrun.core.secrets).
+FENRUN_SECRETS_KEY = os.environ.get("FENRUN_SECRETS_KEY", "")
+# Seconds to wait for a provider's API (LINE Pay's request/confirm, ECPay's query and refund).
+FENRUN_PAYMENT_HTTP_TIMEOUT = float(os.environ.get("FENRUN_PAYMENT_HTTP_TIMEOUT", "10"))
+# ECPay's ATM virtual account stays valid this many days (1-60); a store code this many minutes.
+FENRUN_ECPAY_ATM_EXPIRE_DAYS = int(os.environ.get("FENRUN_ECPAY_ATM_EXPIRE_DAYS", "3"))
+FENRUN_ECPAY_CVS_EXPIRE_MINUTES = int(os.environ.get("FENRUN_ECPAY_CVS_EXPIRE_MINUTES", "4320"))
+# Local stand-ins that speak ECPay's and LINE Pay's protocols (fenrun.standins): mounted under
+# /standin/ only when this is on (the demo and tests); never in production.
+FENRUN_STANDINS_ENABLED = env_bool("FENRUN_STANDINS_ENABLED", DEBUG)
+FENRUN_STANDIN_BASE_URL = os.environ.get("FENRUN_STANDIN_BASE_URL", "")  # "" = FENRUN_SITE_URL
+# The merchants the stand-ins know, as the real providers know theirs: ECPay's published test
+# merchant, and a made-up LINE Pay channel (LINE Pay publishes none).
+FENRUN_STANDIN_ECPAY_MERCHANTS = {"3002607": ("pwFHCqoQZGmho4w6", "EkRm7iFT261dpevs")}
+FENRUN_STANDIN_LINEPAY_CHANNELS = {"1657000000": "demo0linepay0channel0secret00000"}
 # B2C e-invoices (docs/invoices.md). The merchant's keys come from the environment only; the
 # defaults are ECPay's published test merchant, answered by the local stand-in, so the demo
 # issues invoices without an ECPay account. FENRUN_ECPAY_INVOICE_URL: "stand-in" (in-process),
@@ -391,6 +422,11 @@ CELERY_BEAT_SCHEDULE = {
     "expire-unpaid-orders": {
         "task": "fenrun.orders.tasks.expire_unpaid_orders",
         "schedule": 60.0,
+    },
+    # Payments whose provider message never came (a lost ReturnURL call): ask the provider.
+    "reconcile-payments": {
+        "task": "fenrun.orders.tasks.reconcile_payments",
+        "schedule": 600.0,
     },
     "send-due-webhooks": {
         "task": "fenrun.webhooks.tasks.send_due_webhooks",

@@ -24,3 +24,7 @@ urlpatterns = [
     # Uploaded product images; a production set-up serves /media/ from the web server.
     path("media/<path:path>", serve, {"document_root": settings.MEDIA_ROOT}),
 ]
+
+if settings.FENRUN_STANDINS_ENABLED:
+    # Local stand-ins for ECPay and LINE Pay (demo and tests only; docs/payments.md).
+    urlpatterns.append(path("standin/", include("fenrun.standins.urls")))

@@ -17,6 +17,7 @@ from fenrun.core import events
 from fenrun.invoices import checkout as invoice_checkout
 from fenrun.invoices import subscribers as invoices
 from fenrun.orders import forms as order_forms
+from fenrun.orders import payments as order_payments
 from fenrun.orders import views as order_views
 from fenrun.orders.cart import merge_guest_cart
 from fenrun.orders.events import OrderPlaced, OrderStatusChanged
@@ -39,6 +40,9 @@ SUBSCRIPTIONS = [
     (OrderStatusChanged, commissions.on_order_status_changed),
     (OrderStatusChanged, wallet.on_order_status_changed),
     (OrderStatusChanged, analytics.on_order_status_changed),
+    # A paid order refunded or cancelled gets its payment back through its provider (a job
+    # sent once the change commits).
+    (OrderStatusChanged, order_payments.on_order_status_changed),
     # The buyer's invoice choice is stored with the order; an invoice follows the status (its
     # provider is called by a job after commit, never inside the order's transaction).
     (OrderPlaced, invoices.on_order_placed),

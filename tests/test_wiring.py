@@ -9,6 +9,7 @@ from fenrun.core import events
 from fenrun.invoices import subscribers as invoices
 from fenrun.invoices.checkout import InvoiceSection
 from fenrun.orders import forms as order_forms
+from fenrun.orders import payments as order_payments
 from fenrun.orders import views as order_views
 from fenrun.orders.cart import merge_guest_cart
 from fenrun.orders.events import OrderPlaced, OrderStatusChanged
@@ -35,6 +36,7 @@ def test_each_event_reaches_its_subscribers_in_the_documented_order():
         commissions.on_order_status_changed,
         wallet.on_order_status_changed,
         analytics.on_order_status_changed,
+        order_payments.on_order_status_changed,
         invoices.on_order_status_changed,
         webhooks.on_order_status_changed,
     ]

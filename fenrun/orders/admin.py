@@ -205,7 +205,17 @@ class OrderStatusChangeInline(ReadOnlyInline):
 
 class PaymentInline(ReadOnlyInline):
     model = Payment
-    fields = ("created_at", "gateway", "reference", "amount", "status", "refund")
+    fields = (
+        "created_at",
+        "gateway",
+        "method",
+        "reference",
+        "provider_reference",
+        "amount",
+        "status",
+        "refunded_at",
+        "refund",
+    )
 
     @display(description=_("refund"))
     def refund(self, obj):
@@ -215,7 +225,7 @@ class PaymentInline(ReadOnlyInline):
 
 def _can_refund(payment: Payment) -> bool:
     try:
-        return get_gateway(payment.gateway).can_refund
+        return get_gateway(payment.gateway).refundable(payment)
     except DomainError:
         return False
 
@@ -616,3 +626,6 @@ class OrderAdmin(CapabilityAdminMixin, ModelAdmin):
         return HttpResponseRedirect(
             reverse("admin:orders_order_change", args=[order.pk], current_app=self.admin_site.name)
         )
+
+
+from fenrun.orders import provider_admin  # noqa: E402, F401 (registers the providers' admin)

@@ -44,7 +44,37 @@ ADDRESSES = [
 ]
 
 
+# ECPay's published test merchant (developers.ecpay.com.tw, 測試介接資訊) and the LINE Pay
+# channel the local stand-in knows (settings.FENRUN_STANDIN_LINEPAY_CHANNELS). Both point at the
+# local stand-ins; switching "environment" to the provider's test host is one setting.
+DEMO_PROVIDERS = [
+    ("ecpay", "3002607", "pwFHCqoQZGmho4w6", "EkRm7iFT261dpevs", ["card", "atm", "cvs", "barcode"]),
+    ("linepay", "1657000000", "demo0linepay0channel0secret00000", "", ["linepay"]),
+]
+
+
+def seed_payment_providers(stdout) -> None:
+    from fenrun.core import secrets
+    from fenrun.orders.models import PaymentProvider
+
+    for code, merchant, key, iv, methods in DEMO_PROVIDERS:
+        _row, created = PaymentProvider.objects.get_or_create(
+            code=code,
+            defaults={
+                "is_enabled": True,
+                "mode": PaymentProvider.Mode.STANDIN,
+                "merchant_id": merchant,
+                "key_encrypted": secrets.encrypt(key),
+                "iv_encrypted": secrets.encrypt(iv),
+                "methods": methods,
+                "installments": [3, 6, 12] if code == "ecpay" else [],
+            },
+        )
+        stdout.write(f"payments: {code} {'configured (stand-in)' if created else '(kept)'}")
+
+
 def seed(stdout) -> None:
+    seed_payment_providers(stdout)
     for order, (code, name, kind, fee, free) in enumerate(SHIPPING):
         ShippingMethod.objects.get_or_create(
             code=code,

@@ -68,6 +68,17 @@ class ShippingMethodField(forms.ModelChoiceField):
         return obj.name
 
 
+class DescribedRadioSelect(forms.RadioSelect):
+    """Radio buttons whose options each carry a line saying what choosing them means."""
+
+    descriptions: dict[str, str] = {}
+
+    def create_option(self, name, value, *args, **kwargs):
+        option = super().create_option(name, value, *args, **kwargs)
+        option["description"] = self.descriptions.get(str(value), "")
+        return option
+
+
 class CheckoutForm(TokenForm):
     # The one-time token (TokenForm) makes a double-submitted checkout one order; the form is
     # alone on its page, so its fields keep Django's usual ids.
@@ -144,7 +155,7 @@ class CheckoutForm(TokenForm):
         widget=forms.TextInput(attrs={"inputmode": "numeric"}),
     )
     payment_method = forms.ChoiceField(
-        label=_("Payment method"), choices=PaymentMethod.choices, widget=forms.RadioSelect
+        label=_("Payment method"), choices=PaymentMethod.choices, widget=DescribedRadioSelect
     )
     note = forms.CharField(
         label=_("Note to the shop"),
@@ -175,9 +186,22 @@ class CheckoutForm(TokenForm):
         ),
     )
 
-    def __init__(self, *args, credit_available: Decimal | None = None, **kwargs):
+    def __init__(
+        self,
+        *args,
+        credit_available: Decimal | None = None,
+        payment: list[tuple[str, str]] | None = None,
+        payment_descriptions: dict[str, str] | None = None,
+        **kwargs,
+    ):
         kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
+        if payment is not None:
+            # Bank transfer, cash on delivery and the enabled providers' methods; "gateway"
+            # alone (older pages) still means the first online method.
+            self.fields["payment_method"].choices = payment
+            self.fields["payment_method"].widget.descriptions = payment_descriptions or {}
+            self.legacy_gateway = next((c for c, _l in payment if "." in c), "")
         self.fields["token"].error_messages["required"] = _(
             "This page is out of date. Check your order and submit it again."
         )
@@ -190,6 +214,16 @@ class CheckoutForm(TokenForm):
         else:
             self.fields["credit_to_use"].max_value = self.credit_available
             self.fields["credit_to_use"].widget.attrs["max"] = str(self.credit_available)
+
+    def clean_payment_method(self):
+        return self.cleaned_data["payment_method"]
+
+    def full_clean(self):
+        legacy = getattr(self, "legacy_gateway", "")
+        if self.is_bound and legacy and self.data.get("payment_method") == "gateway":
+            self.data = self.data.copy()
+            self.data["payment_method"] = legacy
+        super().full_clean()
 
     @property
     def section_templates(self) -> list[str]:

@@ -147,6 +147,9 @@ class Order(models.Model):
     payment_reference = models.CharField(
         _("payment reference"), max_length=20, blank=True, db_index=True
     )
+    # Which provider and method an online payment goes through ("ecpay.atm", "linepay.linepay"):
+    # the buyer chose it at checkout, and "pay again" opens the same kind of payment.
+    payment_option = models.CharField(_("online payment option"), max_length=40, blank=True)
     note = models.CharField(_("note"), max_length=300, blank=True)
     carrier = models.CharField(_("carrier"), max_length=20, choices=Carrier.choices, blank=True)
     tracking_number = models.CharField(_("tracking number"), max_length=40, blank=True)
@@ -244,6 +247,27 @@ class Order(models.Model):
         return self.shipping_method.kind == ShippingMethod.Kind.CVS
 
     @property
+    def payment_label(self) -> str:
+        """How the buyer chose to pay: the online method's own name (信用卡（綠界）) if any."""
+        if self.payment_option:
+            from fenrun.orders.gateways import REGISTRY, split_option
+
+            provider, method = split_option(self.payment_option)
+            cls = REGISTRY.get(provider)
+            gateway = cls() if cls else None
+            option = gateway.method(method) if gateway else None
+            if option is not None:
+                return str(option.label)
+        return self.get_payment_method_display()
+
+    @property
+    def issued_payment(self):
+        """The open payment whose provider issued where to pay it (ATM account, store code)."""
+        return next(
+            (p for p in self.payments.all() if p.status == "started" and p.instructions), None
+        )
+
+    @property
     def address_line(self) -> str:
         if self.cvs_store_name:
             return f"{self.shipping_method.name} {self.cvs_store_name} ({self.cvs_store_id})"
@@ -325,7 +349,15 @@ class Payment(models.Model):
 
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="payments")
     gateway = models.CharField(_("gateway"), max_length=30)
+    method = models.CharField(_("method"), max_length=20, blank=True)
+    # Ours, sent to the provider (ECPay's MerchantTradeNo, LINE Pay's orderId).
     reference = models.CharField(_("reference"), max_length=64, unique=True)
+    # The provider's own (ECPay's TradeNo, LINE Pay's transactionId): refunds name it.
+    provider_reference = models.CharField(_("provider reference"), max_length=64, blank=True)
+    # Where a deferred payment is to be paid (bank code and virtual account, store code), shown
+    # to the buyer until it is paid; ``expires_at`` is the provider's deadline for it.
+    instructions = models.JSONField(_("payment instructions"), default=dict, blank=True)
+    expires_at = models.DateTimeField(_("pay by (provider)"), null=True, blank=True)
     amount = models.DecimalField(_("amount"), **MONEY)
     status = models.CharField(
         _("status"), max_length=10, choices=Status.choices, default=Status.STARTED
@@ -366,3 +398,55 @@ class Payment(models.Model):
 
     def __str__(self):
         return f"{self.gateway} {self.reference} {self.status}"
+
+
+class PaymentProvider(models.Model):
+    """A payment provider's settings, entered by staff: on or off, which methods, which keys.
+
+    The keys are stored encrypted (``fenrun.core.secrets``), or left empty here and given in
+    the environment (see docs/payments.md), which then wins.
+    """
+
+    class Mode(models.TextChoices):
+        STANDIN = "standin", _("Local stand-in (demo, no real provider)")
+        TEST = "test", _("Provider's test environment")
+        PRODUCTION = "production", _("Production (real money)")
+
+    code = models.CharField(_("provider"), max_length=20, unique=True)
+    is_enabled = models.BooleanField(_("enabled"), default=False)
+    mode = models.CharField(_("environment"), max_length=12, choices=Mode.choices, default="test")
+    merchant_id = models.CharField(
+        _("merchant id"),
+        max_length=40,
+        blank=True,
+        help_text=_("ECPay MerchantID; LINE Pay Channel ID."),
+    )
+    key_encrypted = models.TextField(blank=True, editable=False)
+    iv_encrypted = models.TextField(blank=True, editable=False)
+    methods = models.JSONField(
+        _("enabled methods"),
+        default=list,
+        blank=True,
+        help_text=_("The methods buyers may choose."),
+    )
+    installments = models.JSONField(
+        _("card installments"),
+        default=list,
+        blank=True,
+        help_text=_("Numbers of instalments offered for cards (3, 6, 12); empty for one-off only."),
+    )
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("payment provider")
+        verbose_name_plural = _("payment providers")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(mode__in=["standin", "test", "production"]),
+                name="payment_provider_mode_known",
+            )
+        ]
+
+    def __str__(self):
+        return self.code

@@ -46,6 +46,7 @@ def _subject(kind: str, order: Order) -> str:
         % {"number": number},
         "staff_duplicate_charge": _("Order %(number)s was charged twice: refund needed")
         % {"number": number},
+        "instructions": _("How to pay for order %(number)s") % {"number": number},
     }
     return _("[%(shop)s] %(subject)s") % {
         "shop": settings.FENRUN_SHOP_NAME,
@@ -72,6 +73,11 @@ def status_changed(order_id: int, to_status: str) -> None:
     """
     if to_status in BUYER_STATUS_MAILS:
         _enqueue("status", order_id, to_status)
+
+
+def payment_instructions(payment_id: int) -> None:
+    """Mail the buyer where to pay (the ATM account or store code the provider just issued)."""
+    _enqueue("instructions", payment_id)
 
 
 def duplicate_charge(payment_id: int, *, refunded: bool) -> None:
@@ -104,7 +110,7 @@ def _is_demo(order: Order) -> bool:
 def _load(order_id: int) -> Order | None:
     return (
         Order.objects.select_related("shipping_method", "user")
-        .prefetch_related("lines")
+        .prefetch_related("lines", "payments")
         .filter(pk=order_id)
         .first()
     )
@@ -146,6 +152,7 @@ def send(kind: str, *args) -> None:
         "status": _send_status,
         "duplicate": _send_duplicate,
         "staff_duplicate": _send_duplicate_to_staff,
+        "instructions": _send_instructions,
     }
     senders[kind](*args)
 
@@ -237,6 +244,23 @@ def _send_duplicate(payment_id: int, refunded: bool) -> None:
         buyer_language(order),
         payment=payment,
         refunded=refunded,
+    )
+
+
+def _send_instructions(payment_id: int) -> None:
+    payment = _load_payment(payment_id)
+    order = payment and _load(payment.order_id)
+    if order is None or _is_demo(order) or not order.email:
+        return
+    if payment.status != Payment.Status.STARTED or order.status != OrderStatus.PENDING:
+        return  # paid (or cancelled) before the mail went: nothing left to pay
+    _deliver(
+        "instructions",
+        "payment_instructions",
+        order,
+        [order.email],
+        buyer_language(order),
+        payment=payment,
     )
 
 

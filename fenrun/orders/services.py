@@ -211,6 +211,7 @@ def place_order(
     recipient: Recipient,
     shipping_method: ShippingMethod,
     payment_method: str,
+    payment_option: str = "",
     user=None,
     source: str = "web",
     external_ref: str = "",
@@ -306,6 +307,7 @@ def place_order(
             recipient=recipient,
             shipping_method=shipping_method,
             payment_method=payment_method,
+            payment_option=payment_option if payment_method == PaymentMethod.GATEWAY else "",
             source=source,
             external_ref=external_ref,
             checkout_token=checkout_token,
@@ -410,6 +412,7 @@ def _create_order_row(
     source,
     external_ref,
     checkout_token="",
+    payment_option="",
 ):
     is_cvs = shipping_method.kind == ShippingMethod.Kind.CVS
     fields = dict(
@@ -428,6 +431,7 @@ def _create_order_row(
         cvs_store_id=recipient.cvs_store_id.strip() if is_cvs else "",
         shipping_method=shipping_method,
         payment_method=payment_method,
+        payment_option=payment_option,
         payment_reference=new_atm_reference() if payment_method == PaymentMethod.ATM else "",
         pay_by=deadline_for(payment_method, source, timezone.now()),
         note=recipient.note.strip()[:300],

@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from fenrun.orders import notifications
+from fenrun.orders import notifications, payments
 from fenrun.orders.services import expire_unpaid_orders as expire
 
 
@@ -26,3 +26,15 @@ def send_order_mail(self, kind: str, *args) -> None:
         if self.request.is_eager or self.request.retries >= self.max_retries:
             return
         raise self.retry(countdown=60 * 2**self.request.retries) from None
+
+
+@shared_task
+def reconcile_payments() -> int:
+    """Ask the providers about open payments whose result never arrived (QueryTradeInfo...)."""
+    return payments.reconcile_open_payments()
+
+
+@shared_task
+def refund_order_payment(order_id: int) -> None:
+    """Give a refunded or cancelled order's payment back through its provider."""
+    payments.refund_order_payment(order_id)

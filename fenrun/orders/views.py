@@ -1,10 +1,12 @@
-"""Checkout, the order-placed page and the test payment gateway.
+"""Checkout, the order-placed page, the way to the payment provider and the providers'
+callbacks (ECPay, LINE Pay, the test gateway).
 
 Prices never come from the browser: every total shown or charged is rebuilt from the cart and
 today's prices by fenrun.orders.pricing, and place_order recomputes them again under lock.
 """
 
 import json
+import logging
 from collections.abc import Callable
 from decimal import Decimal
 
@@ -21,11 +23,16 @@ from fenrun.core.money import ZERO, format_twd, to_decimal
 from fenrun.orders.addresses import district_lists
 from fenrun.orders.cart import cart_lines, get_cart, quote_lines
 from fenrun.orders.forms import CheckoutForm
+from fenrun.orders.gateways import enabled_options, find_option
+from fenrun.orders.gateways.base import FormPost, ProviderUnavailable
+from fenrun.orders.gateways.ecpay import ECPayGateway
+from fenrun.orders.gateways.linepay import LinePayGateway
 from fenrun.orders.models import Order, Payment, PaymentMethod, ShippingMethod
 from fenrun.orders.payments import (
     CallbackError,
     PaymentError,
     TestGateway,
+    gateway_for,
     record_callback,
     start_payment,
 )
@@ -38,6 +45,8 @@ from fenrun.orders.services import (
     place_order,
 )
 from fenrun.orders.status import OrderStatus
+
+logger = logging.getLogger(__name__)
 
 SESSION_ORDERS = "fenrun_placed_orders"
 SESSION_ORDERS_KEPT = 20
@@ -180,12 +189,32 @@ def _after_placing(request, order: Order, *, repeated: bool = False):
     if repeated:
         messages.info(request, _("This order was already placed; here it is."))
     if order.payment_method == PaymentMethod.GATEWAY and order.grand_total > 0:
-        gateway = TestGateway()
-        try:
-            return redirect(gateway.redirect_url(start_payment(gateway, order)))
-        except PaymentError:
-            pass  # paid (or cancelled) meanwhile: its page says so
+        return to_provider(request, order)
     return redirect("orders:placed", number=order.number)
+
+
+def payment_choices() -> list[tuple[str, str]]:
+    """The ways to pay checkout offers: bank transfer, cash on delivery, and each enabled
+    provider's methods (``<provider>.<method>``)."""
+    return [
+        (PaymentMethod.ATM.value, PaymentMethod.ATM.label),
+        (PaymentMethod.COD.value, PaymentMethod.COD.label),
+        *((option.code, option.label) for option in enabled_options()),
+    ]
+
+
+def payment_descriptions() -> dict[str, str]:
+    return {option.code: option.method.description for option in enabled_options()}
+
+
+def _payment_fields(choice: str) -> tuple[str, str]:
+    """The order's payment method and online option for what the buyer chose."""
+    if choice in (PaymentMethod.ATM, PaymentMethod.COD):
+        return choice, ""
+    option = find_option(choice)
+    if option is None:
+        return choice, ""  # place_order refuses it
+    return PaymentMethod.GATEWAY, option.code
 
 
 @require_http_methods(["GET", "POST"])
@@ -209,17 +238,29 @@ def checkout(request):
     summary = summary_context(request, lines, method, request.POST.get("credit_to_use"))
     credit = summary["credit_available"]
     if request.method == "GET":
-        form = CheckoutForm(initial=initial, credit_available=credit)
+        form = CheckoutForm(
+            initial=initial,
+            credit_available=credit,
+            payment=payment_choices(),
+            payment_descriptions=payment_descriptions(),
+        )
     else:
-        form = CheckoutForm(request.POST, credit_available=credit)
+        form = CheckoutForm(
+            request.POST,
+            credit_available=credit,
+            payment=payment_choices(),
+            payment_descriptions=payment_descriptions(),
+        )
         if form.is_valid():
             data = form.cleaned_data
+            payment_method, payment_option = _payment_fields(data["payment_method"])
             try:
                 order = place_order(
                     items=[(line.product_id, line.quantity) for line in lines],
                     recipient=_recipient(data),
                     shipping_method=data["shipping_method"],
-                    payment_method=data["payment_method"],
+                    payment_method=payment_method,
+                    payment_option=payment_option,
                     user=buyer,
                     cart=cart,
                     context={
@@ -275,9 +316,11 @@ def placed(request, number):
             "order": order,
             "payment": payment,
             "bank": settings.FENRUN_BANK_TRANSFER,
+            # An issued ATM account or store code is what the buyer pays with: no second one.
             "can_pay": order.payment_method == PaymentMethod.GATEWAY
             and order.status == OrderStatus.PENDING
-            and order.grand_total > 0,
+            and order.grand_total > 0
+            and order.issued_payment is None,
         },
     )
 
@@ -286,14 +329,35 @@ def placed(request, number):
 def pay(request, number):
     """Pay a pending order: the payment still open for it, else a new one (after a failed or
     abandoned one)."""
-    order = visible_order(request, number)
-    gateway = TestGateway()
+    return to_provider(request, visible_order(request, number))
+
+
+@require_GET
+def pay_go(request, number):
+    """The way to the provider as a link (the order page's, a mail's)."""
+    return to_provider(request, visible_order(request, number))
+
+
+def to_provider(request, order: Order):
+    """Send the buyer to the provider: a redirect, or the provider's auto-submitted form."""
     try:
-        payment = start_payment(gateway, order)
-    except PaymentError as exc:
+        gateway, method = gateway_for(order)
+        payment = start_payment(gateway, order, method)
+        step = gateway.checkout_step(payment)
+    except CallbackError:
+        messages.error(request, _("This payment method is no longer available."))
+        return redirect("orders:placed", number=order.number)
+    except (PaymentError, ProviderUnavailable) as exc:
+        logger.warning("order %s: payment could not start: %s", order.number, exc.message)
         messages.info(request, exc.message)
         return redirect("orders:placed", number=order.number)
-    return redirect(gateway.redirect_url(payment))
+    if isinstance(step, FormPost):
+        return render(
+            request,
+            "orders/provider_redirect.html",
+            {"order": order, "action": step.url, "fields": step.fields, "gateway": gateway},
+        )
+    return redirect(step.url)
 
 
 def _test_gateway_enabled() -> bool:
@@ -381,3 +445,100 @@ def test_gateway_callback(request):
     except CallbackError as exc:
         return HttpResponseBadRequest(exc.message, content_type="text/plain")
     return HttpResponse("OK", content_type="text/plain")
+
+
+# ECPay -------------------------------------------------------------------------------------
+
+ECPAY_OK = "1|OK"
+
+
+@csrf_exempt
+@require_POST
+def ecpay_callback(request):
+    """ECPay's server-to-server ReturnURL (the result) and PaymentInfoURL (number issued).
+
+    Answered ``1|OK`` once applied and on every repeat, as ECPay expects (it retries until it
+    gets it); a refused message changes nothing, is logged, and gets ``0|<reason>``.
+    """
+    if len(request.body) > CALLBACK_MAX_BYTES:
+        return HttpResponseBadRequest("0|body too large", content_type="text/plain")
+    try:
+        record_callback(ECPayGateway(), request.POST.dict())
+    except CallbackError as exc:
+        return HttpResponseBadRequest(f"0|{exc.message}", content_type="text/plain")
+    return HttpResponse(ECPAY_OK, content_type="text/plain")
+
+
+@csrf_exempt
+@require_http_methods(["GET", "POST"])
+def ecpay_result(request):
+    """Where ECPay sends the buyer back (OrderResultURL, ClientRedirectURL): their order page.
+
+    What the browser brings is not trusted for money: the order page shows what ECPay's server
+    message recorded. A 303 turns ECPay's cross-site POST into a GET, so the session cookie
+    that lets a guest see their order comes along.
+    """
+    data = request.POST.dict() or request.GET.dict()
+    payment = (
+        Payment.objects.select_related("order")
+        .filter(gateway=ECPayGateway.code, reference=str(data.get("MerchantTradeNo", ""))[:64])
+        .first()
+    )
+    if payment is None:
+        return redirect("storefront:home")
+    response = redirect("orders:placed", number=payment.order.number)
+    response.status_code = 303
+    return response
+
+
+# LINE Pay ----------------------------------------------------------------------------------
+
+
+@require_GET
+def linepay_confirm(request):
+    """LINE Pay sends the buyer here after they approved: our Confirm call takes the money."""
+    reference = str(request.GET.get("orderId", ""))[:64]
+    payment = (
+        Payment.objects.select_related("order")
+        .filter(gateway=LinePayGateway.code, reference=reference)
+        .first()
+    )
+    if payment is None:
+        raise Http404(_("No such payment."))
+    if payment.status == Payment.Status.STARTED:
+        try:
+            payment = record_callback(LinePayGateway(), request.GET.dict())
+        except CallbackError:
+            payment.refresh_from_db()
+        except ProviderUnavailable:
+            messages.warning(
+                request,
+                _("LINE Pay did not answer. We will check the payment and update your order."),
+            )
+            return redirect("orders:placed", number=payment.order.number)
+    if payment.status == Payment.Status.SUCCEEDED:
+        messages.success(request, _("Payment received. Thank you!"))
+    elif payment.status == Payment.Status.FAILED:
+        messages.error(request, _("The payment failed. You can try again."))
+    elif payment.status in (Payment.Status.DUPLICATE, Payment.Status.REFUNDED):
+        messages.warning(
+            request, _("This order no longer needed paying: this payment will be refunded.")
+        )
+    return redirect("orders:placed", number=payment.order.number)
+
+
+@require_GET
+def linepay_cancel(request):
+    """The buyer turned the payment down in LINE: their order waits, and can be paid again."""
+    payment = (
+        Payment.objects.select_related("order")
+        .filter(gateway=LinePayGateway.code, reference=str(request.GET.get("orderId", ""))[:64])
+        .first()
+    )
+    if payment is None:
+        return redirect("storefront:home")
+    Payment.objects.filter(pk=payment.pk, status=Payment.Status.STARTED).update(
+        status=Payment.Status.FAILED
+    )
+    messages.info(request, _("The LINE Pay payment was cancelled. You can try again."))
+    return redirect("orders:placed", number=payment.order.number)

@@ -12,6 +12,7 @@ from fenrun.accounts.tests.factories import UserFactory
 from fenrun.catalog.models import ProductImage
 from fenrun.catalog.tests.factories import ProductFactory
 from fenrun.core.auth import issue_integrator_token
+from fenrun.orders.models import PaymentProvider
 from fenrun.orders.services import place_order
 from fenrun.orders.tests.factories import ShippingMethodFactory, home_recipient
 
@@ -44,6 +45,7 @@ def one_of_each():
     issue_integrator_token("pos")
     MemberGroup.objects.create(name="VIP", code="vip")
     Group.objects.create(name="客服")
+    PaymentProvider.objects.create(code="ecpay", merchant_id="3002607", methods=["card"])
 
 
 def test_every_shop_admin_page_renders(one_of_each):
