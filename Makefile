@@ -38,7 +38,8 @@ chromium:
 run: install
 	$(PY) manage.py migrate --noinput -v 0
 	$(PY) manage.py seed_demo
-	FENRUN_PORT=$(PORT) $(VENV)/bin/honcho -f Procfile.dev start
+	@# The payment stand-ins call the shop back at FENRUN_SITE_URL: the port it serves on.
+	FENRUN_PORT=$(PORT) FENRUN_SITE_URL=$${FENRUN_SITE_URL:-http://127.0.0.1:$(PORT)} $(VENV)/bin/honcho -f Procfile.dev start
 
 test-sqlite: install chromium
 	$(PY) -m pytest -n 2 --dist loadgroup --durations=12
