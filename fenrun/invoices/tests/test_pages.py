@@ -187,3 +187,10 @@ def test_staff_see_a_failed_issue_and_retry_it(shopper, django_capture_on_commit
     assert invoice.status == Invoice.Status.ISSUED and not invoice.needs_staff
     page = owner.get(reverse("admin:orders_order_change", args=[order.pk])).content.decode()
     assert 'id="invoice-error"' not in page and invoice.number in page
+
+
+def test_the_order_page_after_checkout_shows_them_too(shopper, issued):
+    # A guest has no member centre: the page checkout leads to is where they find the invoice.
+    html = shopper.get(reverse("orders:placed", args=[issued.order.number])).content.decode()
+    assert f'<dd id="invoice-number">{issued.number}</dd>' in html
+    assert f'<dd id="invoice-random-code">{issued.random_code}</dd>' in html
