@@ -81,7 +81,8 @@ def test_guest_pays_by_ecpay_atm_virtual_account(live_server, shop, page):
     # The buyer transfers (on the stand-in); ECPay's ReturnURL message pays the order.
     page.goto(standin_url)
     page.locator("#standin-transfer").click()
-    expect(page.locator("#standin-status")).to_have_text("paid")
+    expect(page.locator("#standin-status")).to_have_attribute("data-status", "paid")
+    expect(page.locator("#standin-status")).to_have_text("已付款")
     assert Order.objects.get().status == "paid"
 
 

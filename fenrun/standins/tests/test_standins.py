@@ -4,6 +4,7 @@ import json
 
 import pytest
 from django.test import Client
+from django.utils import translation
 
 from fenrun.orders.gateways.ecpay_mac import check_mac_value
 from fenrun.orders.gateways.linepay_signature import signature
@@ -126,3 +127,31 @@ def test_the_stand_ins_answer_nothing_when_switched_off(settings, paid_card_trad
         ).status_code
         == 404
     )
+
+
+def test_the_stand_in_pages_show_statuses_and_methods_in_zh_hant(paid_card_trade):
+    import re
+
+    client = Client()
+    page = client.get(f"/standin/ecpay/pay/{paid_card_trade.provider_trade_no}/").content.decode()
+    assert re.search(r'id="standin-status" data-status="paid">已付款<', page)
+    assert re.search(r'id="standin-method" data-method="Credit">信用卡<', page)
+    assert "<dt>MerchantTradeNo</dt>" in page  # ECPay's own field names stay as ECPay calls them
+
+    linepay = StandinTrade.objects.create(
+        provider="linepay",
+        merchant_id="1657000000",
+        trade_no="FRTEST0000000000002",
+        provider_trade_no="2026120200000000002",
+        amount=980,
+        method="linepay",
+        status=StandinTrade.Status.AUTHORISED,
+    )
+    page = client.get(f"/standin/linepay/pay/{linepay.provider_trade_no}/").content.decode()
+    assert re.search(r'data-status="authorised">已授權，等待商店確認<', page)
+    with translation.override("zh-hant"):
+        for status in StandinTrade.Status:
+            linepay.status = status
+            assert re.search(r"[\u4e00-\u9fff]", str(linepay.status_label)), status
+    linepay.status = "unheard-of"
+    assert linepay.status_label == "unheard-of"
