@@ -1,6 +1,12 @@
 import os
 
 import pytest
+from hypothesis import settings as hypothesis_settings
+
+# Hypothesis's default 200 ms per example is a timing test, and timing belongs in the benchmarks:
+# on a busy 2-core machine a pure example can take longer and fail a correct property.
+hypothesis_settings.register_profile("fenrun", deadline=None)
+hypothesis_settings.load_profile("fenrun")
 
 # Playwright's sync API runs an event loop in the test thread; the ORM calls the tests make
 # around it are still synchronous and safe.
