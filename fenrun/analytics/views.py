@@ -138,6 +138,7 @@ def _chart_context(request, viewer, member, period) -> dict:
     return {
         "chart_config": {
             "api": reverse("api:openapi-json").rsplit("/", 1)[0] + "/analytics",
+            "pageSize": selectors.CHILDREN_PAGE,
             "rootId": member.pk if member is not None else None,
             "isStaff": viewer.is_staff,
             "start": period.start.isoformat(),
@@ -345,7 +346,9 @@ def _downline_response(request, viewer, member, node, template: str, context: di
         rows = selectors.iter_downline(node, period)
         return export_response(tables.downline_table(viewer, member.pk, period, rows), fmt)
     page = _page_number(request)
-    rows, total = selectors.downline_page(node, period, page=page, size=DOWNLINE_PAGE)
+    rows, total = selectors.downline_page(
+        node, period, offset=(page - 1) * DOWNLINE_PAGE, limit=DOWNLINE_PAGE
+    )
     rows = shown_all(viewer, rows)
     pages = max(1, -(-total // DOWNLINE_PAGE))
     context.update(

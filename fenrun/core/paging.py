@@ -51,6 +51,16 @@ class LimitOffsetPage(PaginationBase):
         }
 
 
+class PageFields(Schema):
+    """The paging fields of a list that answers an object: the analytics reports put their
+    context (the period, the parent node) beside ``items``, so they subclass this and add
+    ``items`` instead of going through ``@paginate``."""
+
+    count: int = Field(..., description="Items in the whole list, all pages together.")
+    limit: int
+    offset: int
+
+
 class MappedPage(Sequence):
     """A queryset whose requested slice is turned into items by ``page(rows)``.
 
@@ -74,4 +84,4 @@ def each(queryset, item: Callable[[Any], Any]) -> MappedPage:
     return MappedPage(queryset, lambda rows: [item(row) for row in rows])
 
 
-__all__ = ["MAX_OFFSET", "LimitOffsetPage", "MappedPage", "each"]
+__all__ = ["MAX_OFFSET", "LimitOffsetPage", "MappedPage", "PageFields", "each"]

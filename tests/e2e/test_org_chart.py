@@ -104,3 +104,40 @@ def test_staff_open_the_chart_expand_a_node_and_find_a_member(live_server, organ
     ids = page.evaluate("window.fenrunOrgChart.nodeIds()")
     assert set(ids) == {str(wu.pk), str(users[7].pk), str(users[8].pk)}
     page.screenshot(path=str(ARTIFACTS / "org_chart_found.png"), full_page=True)
+
+
+@pytest.mark.browser
+@pytest.mark.xdist_group("browser")
+def test_a_page_of_referrals_ends_in_a_node_that_loads_the_next(
+    live_server, organisation, page, monkeypatch
+):
+    """The chart reads the API's count/limit/offset: with two a page, the source's third
+    referral waits behind a "more" node until it is clicked."""
+    from playwright.sync_api import expect
+
+    from fenrun.analytics import selectors
+
+    monkeypatch.setattr(selectors, "CHILDREN_PAGE", 2)
+    users = organisation["users"]
+    source = users[0]
+    base = live_server.url
+    page.goto(base + "/accounts/login/")
+    page.locator("#id_username").fill("boss@example.com")
+    page.locator("#id_password").fill(PASSWORD)
+    page.locator("form").get_by_role("button").last.click()
+    page.wait_for_load_state()
+
+    page.goto(f"{base}/staff/analytics/chart/?member={source.pk}")
+    chart = page.locator("#org-chart")
+    expect(chart).to_have_attribute("data-ready", "1")
+    ids = set(page.evaluate("window.fenrunOrgChart.nodeIds()"))
+    more = f"more-{source.pk}"
+    assert ids == {str(source.pk), str(users[1].pk), str(users[2].pk), more}
+
+    expect(chart).to_have_attribute("data-idle", "1")
+    point = page.evaluate(f"window.fenrunOrgChart.nodePoint('{more}')")
+    assert point is not None
+    page.mouse.click(point["x"], point["y"])
+    expect(chart).to_have_attribute("data-ready", "2")
+    assert str(users[3].pk) in page.evaluate("window.fenrunOrgChart.nodeIds()")
+    expect(page.locator("#chart-status")).to_contain_text("3")

@@ -14,7 +14,6 @@ from fenrun.analytics.api.schemas import (
     ChildrenOut,
     DateParams,
     NodeDetailOut,
-    NodePageParams,
     SearchHitOut,
 )
 from fenrun.analytics.presenters import crumbs, node_payload, search_hit
@@ -46,11 +45,12 @@ def member_node(
 
 def _children(who, days, parent_id, page) -> dict:
     return {
+        "count": page.total,
+        "limit": page.limit,
+        "offset": page.offset,
         "period": days,
         "parent_id": parent_id,
-        "children": [node_payload(f, who) for f in page.children],
-        "total": page.total,
-        "next_offset": page.next_offset,
+        "items": [node_payload(f, who) for f in page.children],
     }
 
 
@@ -64,13 +64,14 @@ def member_children(
     request,
     member_id: Id,
     dates: Query[DateParams],
-    nodes: Query[NodePageParams],
+    paging: Query[LimitOffsetPage.Input],
+    sales: bool = Query(True, description=SALES_FLAG),
 ):
     who = viewer(request)
     days = period(dates)
     _member, node = resolve_member(who, member_id)
     page = selectors.children_page(
-        node, days, offset=nodes.offset, limit=nodes.limit, with_sales=nodes.sales
+        node, days, offset=paging.offset, limit=paging.limit, with_sales=sales
     )
     return _children(who, days, member_id, page)
 
@@ -81,12 +82,15 @@ def member_children(
     summary="Staff: the organisation's sources (members without a sponsor), with figures",
     **staff_only(Capability.VIEW_REPORTS),
 )
-def sources(request, dates: Query[DateParams], nodes: Query[NodePageParams]):
+def sources(
+    request,
+    dates: Query[DateParams],
+    paging: Query[LimitOffsetPage.Input],
+    sales: bool = Query(True, description=SALES_FLAG),
+):
     who = viewer(request)
     days = period(dates)
-    page = selectors.sources_page(
-        days, offset=nodes.offset, limit=nodes.limit, with_sales=nodes.sales
-    )
+    page = selectors.sources_page(days, offset=paging.offset, limit=paging.limit, with_sales=sales)
     return _children(who, days, None, page)
 
 

@@ -8,6 +8,7 @@ from fenrun.analytics import selectors
 from fenrun.analytics.access import display_name, resolve_member
 from fenrun.analytics.api.common import period, viewer
 from fenrun.analytics.api.schemas import ON_MEMBER, DateParams, DownlineOut, LevelsOut
+from fenrun.core.paging import LimitOffsetPage
 from fenrun.core.permissions import member_only
 from fenrun.core.schemas import Id
 
@@ -37,16 +38,16 @@ def member_downline(
     request,
     member_id: Id,
     dates: Query[DateParams],
-    page: int = Query(1, ge=1, le=10**6),
-    size: int = Query(50, ge=1, le=500),
+    paging: Query[LimitOffsetPage.Input],
 ):
     who = viewer(request)
     days = period(dates)
     _member, node = resolve_member(who, member_id)
-    rows, total = selectors.downline_page(node, days, page=page, size=size)
+    rows, total = selectors.downline_page(node, days, offset=paging.offset, limit=paging.limit)
     return {
+        "count": total,
+        "limit": paging.limit,
+        "offset": paging.offset,
         "period": days,
-        "total": total,
-        "page": page,
-        "rows": [replace(r, name=display_name(who, r.user_id, r.name, r.email)) for r in rows],
+        "items": [replace(r, name=display_name(who, r.user_id, r.name, r.email)) for r in rows],
     }

@@ -14,6 +14,7 @@ from fenrun.analytics.api.schemas import (
 )
 from fenrun.analytics.models import Metric
 from fenrun.core.api_errors import ApiError
+from fenrun.core.paging import LimitOffsetPage
 from fenrun.core.permissions import Capability, staff_only
 
 router = Router()
@@ -30,15 +31,18 @@ def leaderboards(
     request,
     metric: str,
     dates: Query[DateParams],
-    limit: int = Query(selectors.LEADERBOARD_LIMIT, ge=1, le=500),
+    paging: Query[LimitOffsetPage.Input],
 ):
     if metric not in Metric.values:
         raise ApiError(404, _("Unknown metric."), {"metric": [", ".join(Metric.values)]})
     days = period(dates)
     return {
+        "count": selectors.leaderboard_size(metric, days),
+        "limit": paging.limit,
+        "offset": paging.offset,
         "metric": metric,
         "period": days,
-        "rows": selectors.leaderboard(metric, days, limit=limit),
+        "items": selectors.leaderboard(metric, days, limit=paging.limit, offset=paging.offset),
     }
 
 

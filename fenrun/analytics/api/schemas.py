@@ -7,8 +7,8 @@ from decimal import Decimal
 
 from ninja import Field, Schema
 
-from fenrun.analytics.selectors import CHILDREN_PAGE
 from fenrun.core.api_errors import errors
+from fenrun.core.paging import PageFields
 
 # 400: a bad date range (as on the pages); 422: a parameter of the wrong type or out of bounds.
 STAFF = errors(401, 403)
@@ -27,12 +27,6 @@ class DateParams(Schema):
     preset: str = Field(
         "", description="today, 7d, 30d, this_month, last_month or this_year (instead of dates)."
     )
-
-
-class NodePageParams(Schema):
-    offset: int = Field(0, ge=0, le=10**9)
-    limit: int = Field(CHILDREN_PAGE, ge=1, le=200)
-    sales: bool = Field(True, description=SALES_FLAG)
 
 
 class PeriodOut(Schema):
@@ -93,12 +87,15 @@ class NodeDetailOut(Schema):
     uplines: list[CrumbOut] = Field(description="From the top of what you may see to the sponsor.")
 
 
-class ChildrenOut(Schema):
+class ChildrenOut(PageFields):
+    """A page of a node's direct referrals (or of the sources): there are more while
+    ``offset + len(items) < count``."""
+
     period: PeriodOut
-    parent_id: int | None
-    children: list[NodeOut]
-    total: int
-    next_offset: int | None
+    parent_id: int | None = Field(
+        description="The member whose referrals these are; null: sources."
+    )
+    items: list[NodeOut]
 
 
 class SearchHitOut(Schema):
@@ -157,11 +154,9 @@ class DownlineRowOut(Schema):
     tags: list[TagOut]
 
 
-class DownlineOut(Schema):
+class DownlineOut(PageFields):
     period: PeriodOut
-    total: int
-    page: int
-    rows: list[DownlineRowOut]
+    items: list[DownlineRowOut]
 
 
 # ---------------------------------------------------------------- leaderboards and depth
@@ -176,10 +171,13 @@ class LeaderOut(Schema):
     tags: list[TagOut]
 
 
-class LeaderboardOut(Schema):
+class LeaderboardOut(PageFields):
+    """Members with a figure above zero, best first; ``rank`` counts from the top of the whole
+    ranking, not of the page."""
+
     metric: str
     period: PeriodOut
-    rows: list[LeaderOut]
+    items: list[LeaderOut]
 
 
 class DepthRowOut(Schema):

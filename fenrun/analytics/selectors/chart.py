@@ -169,11 +169,6 @@ class ChildrenPage:
     offset: int
     limit: int
 
-    @property
-    def next_offset(self) -> int | None:
-        following = self.offset + len(self.children)
-        return following if following < self.total else None
-
 
 def children_page(
     node: ReferralNode | None,

@@ -80,17 +80,16 @@ def iter_downline(node: ReferralNode | None, period: DateRange, *, chunk: int | 
         last_path = nodes[-1].path
 
 
-def downline_page(node: ReferralNode | None, period: DateRange, *, page: int, size: int = 50):
-    """One page of the downline in tree order, and the downline's size."""
+def downline_page(node: ReferralNode | None, period: DateRange, *, offset: int, limit: int):
+    """``limit`` members of the downline in tree order from ``offset``, and the downline's size."""
     if node is None:
         return [], 0
     total = subtree(node).count()
-    offset = (page - 1) * size
     if offset >= total:
         return [], total
     nodes = list(
         subtree(node)
         .order_by("path")
-        .only("pk", "depth", "path", "sponsor_id")[offset : offset + size]
+        .only("pk", "depth", "path", "sponsor_id")[offset : offset + limit]
     )
     return list(_downline_rows(nodes, node.depth, period)), total

@@ -208,23 +208,37 @@ def ranked(values: dict[int, Decimal]) -> list[tuple[int, Decimal]]:
 
 
 @olap
-def leaderboard(metric: str, period: DateRange, limit: int = LEADERBOARD_LIMIT) -> list[LeaderRow]:
+def leaderboard_size(metric: str, period: DateRange) -> int:
+    """How many members a leaderboard ranks in all: everyone with a figure above zero."""
+    return len(metric_values(metric, period))
+
+
+@olap
+def leaderboard(
+    metric: str, period: DateRange, limit: int = LEADERBOARD_LIMIT, offset: int = 0
+) -> list[LeaderRow]:
+    """The ``limit`` members ranked after the first ``offset``; ranks count from the top."""
     extra: dict[int, int] = {}
     if metric in (Metric.DOWNLINE_SALES, Metric.PERSONAL_SALES):
-        best = _rollup_totals(period, downline=metric == Metric.DOWNLINE_SALES, limit=limit)
-        values = {uid: v for uid, _n, v in best}
+        # The database cuts the ranking before flagged members are dropped: it fetches as many
+        # more as there are flagged, or a page would start (and end) too early.
+        flagged = signups.uncounted_member_ids()
+        best = _rollup_totals(
+            period,
+            downline=metric == Metric.DOWNLINE_SALES,
+            limit=offset + limit + len(flagged),
+        )
+        values = {uid: v for uid, _n, v in best if uid not in flagged}
         if metric == Metric.DOWNLINE_SALES:  # the pages show the orders behind downline sales
             extra = {uid: n for uid, n, _v in best}
-        flagged = signups.uncounted_member_ids()
-        values = {uid: v for uid, v in values.items() if uid not in flagged}
     else:
         values = metric_values(metric, period)
-    top = ranked(values)[:limit]
+    top = ranked(values)[offset : offset + limit]
     ids = [uid for uid, _v in top]
     users = User.objects.in_bulk(ids)
     tags = tags_of(ids)
     rows = []
-    for rank, (uid, value) in enumerate(top, start=1):
+    for rank, (uid, value) in enumerate(top, start=offset + 1):
         user = users.get(uid)
         rows.append(
             LeaderRow(

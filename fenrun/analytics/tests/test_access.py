@@ -31,8 +31,8 @@ def test_member_sees_their_own_data_unmasked_and_no_upline(member_client, org):
     assert (body["node"]["level"], body["node"]["tree_level"]) == (0, None)
     assert body["uplines"] == []
     children = member_client.get(f"{API}/members/{org.member.pk}/children").json()
-    assert [c["name"] for c in children["children"]] == ["李○華", "張○玲"]
-    assert all(c["phone"] is None and c["email"] is None for c in children["children"])
+    assert [c["name"] for c in children["items"]] == ["李○華", "張○玲"]
+    assert all(c["phone"] is None and c["email"] is None for c in children["items"])
 
 
 @pytest.mark.parametrize("who", ["source", "sponsor", "stranger"])
@@ -92,7 +92,7 @@ def test_staff_see_anyone_with_personal_data(staff_client, org):
     hits = staff_client.get(f"{API}/search", {"q": "吳孫子"}).json()["items"]
     assert [h["level"] for h in hits] == [4]
     sources = staff_client.get(f"{API}/sources").json()
-    assert {c["id"] for c in sources["children"]} >= {org.source.pk, org.stranger.pk}
+    assert {c["id"] for c in sources["items"]} >= {org.source.pk, org.stranger.pk}
 
 
 # ---------------------------------------------------------------- pages
@@ -205,7 +205,7 @@ def test_marketing_sees_reports_with_contact_data_masked_by_api(marketing_client
     assert node["phone"] == "0911***006"
     assert node["email"] == mask_email(org.grandkid.email) != org.grandkid.email
     children = marketing_client.get(f"{API}/members/{org.member.pk}/children").json()
-    assert all(c["phone"].count("*") == 3 for c in children["children"])
+    assert all(c["phone"].count("*") == 3 for c in children["items"])
     text = marketing_client.get(f"{API}/members/{org.member.pk}/children").content.decode()
     assert org.kid1.email not in text and org.kid1.phone not in text
     # Searching by a phone number would confirm whose it is.
@@ -292,8 +292,8 @@ def test_structure_first_then_sales(member_client, org):
     quick = member_client.get(f"{API}/members/{org.member.pk}/children", {"sales": "false"})
     full = member_client.get(f"{API}/members/{org.member.pk}/children").json()
     quick = quick.json()
-    assert [c["downline"] for c in quick["children"]] == [c["downline"] for c in full["children"]]
-    assert all(not c["has_sales"] and c["downline_sales"] == "0.00" for c in quick["children"])
-    assert full["children"][0]["has_sales"] and full["children"][0]["personal_sales"] == "1000.00"
+    assert [c["downline"] for c in quick["items"]] == [c["downline"] for c in full["items"]]
+    assert all(not c["has_sales"] and c["downline_sales"] == "0.00" for c in quick["items"])
+    assert full["items"][0]["has_sales"] and full["items"][0]["personal_sales"] == "1000.00"
     node = member_client.get(f"{API}/members/{org.member.pk}/node", {"sales": "false"}).json()
     assert node["node"]["downline"] == 3 and node["node"]["has_sales"] is False

@@ -11,12 +11,19 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from openpyxl import load_workbook
 
-from fenrun.analytics import periods, selectors, services
+from fenrun.analytics import periods, rollups, selectors, services
 from fenrun.analytics.models import MemberTag, Metric, Period, TagRule
 from fenrun.analytics.periods import MAX_SPAN_DAYS, DateRange, RangeError, parse_range, today
 from fenrun.analytics.selectors import downline
 from fenrun.analytics.tests.builders import build_tree, make_commission, make_order
-from fenrun.referrals.models import Campaign, Click, OrderAttribution, ReferralCode, ReferralNode
+from fenrun.referrals.models import (
+    Campaign,
+    Click,
+    OrderAttribution,
+    ReferralCode,
+    ReferralNode,
+    SignupReview,
+)
 from fenrun.referrals.tree import segment
 
 API = "/api/v1/analytics"
@@ -138,42 +145,95 @@ def test_downline_export_streams_every_member(staff_client, db, monkeypatch):
 def test_children_endpoint_query_count_does_not_grow_with_children(staff_client, db):
     small = build_tree([None, 0, 0])
     big = build_tree([None] + [0] * 40 + list(range(1, 41)))
-    staff_client.get(f"{API}/members/{small[0].pk}/children")  # warm caches
+    page = {"limit": 50}
+    staff_client.get(f"{API}/members/{small[0].pk}/children", page)  # warm caches
     with CaptureQueriesContext(connection) as few_queries:
-        few = staff_client.get(f"{API}/members/{small[0].pk}/children").json()
+        few = staff_client.get(f"{API}/members/{small[0].pk}/children", page).json()
     with CaptureQueriesContext(connection) as many_queries:
-        many = staff_client.get(f"{API}/members/{big[0].pk}/children").json()
-    assert len(few["children"]) == 2 and len(many["children"]) == 40
-    assert all(c["downline"] == 1 for c in many["children"])
+        many = staff_client.get(f"{API}/members/{big[0].pk}/children", page).json()
+    assert len(few["items"]) == 2 and len(many["items"]) == 40
+    assert all(c["downline"] == 1 for c in many["items"])
     # Fifteen: the session, the user, their capabilities (two), the viewer's node, and the
     # figures. PostgreSQL adds four: the report transaction's savepoint and its two SET LOCALs.
     limit = 19 if connection.vendor == "postgresql" else 15
     assert len(many_queries) == len(few_queries) <= limit, [q["sql"] for q in many_queries]
 
 
-def test_children_are_paged_with_a_next_offset(staff_client, db):
-    users = build_tree([None] + [0] * 55)
-    first = staff_client.get(f"{API}/members/{users[0].pk}/children").json()
-    assert (len(first["children"]), first["total"], first["next_offset"]) == (50, 55, 50)
-    rest = staff_client.get(f"{API}/members/{users[0].pk}/children", {"offset": 50}).json()
-    assert len(rest["children"]) == 5 and rest["next_offset"] is None
-    ids = [c["id"] for c in first["children"] + rest["children"]]
+def test_children_and_sources_page_with_limit_and_offset(staff_client, db):
+    users = build_tree([None] + [0] * 25)
+    url = f"{API}/members/{users[0].pk}/children"
+    first = staff_client.get(url).json()
+    assert (first["count"], first["limit"], first["offset"], len(first["items"])) == (25, 20, 0, 20)
+    assert first["parent_id"] == users[0].pk and set(first["period"]) == {"start", "end"}
+    rest = staff_client.get(url, {"offset": 20, "limit": 10}).json()
+    assert (rest["count"], rest["limit"], rest["offset"], len(rest["items"])) == (25, 10, 20, 5)
+    ids = [c["id"] for c in first["items"] + rest["items"]]
     assert ids == sorted(u.pk for u in users[1:])
+    sources = staff_client.get(f"{API}/sources", {"limit": 1}).json()
+    assert (sources["count"], len(sources["items"]), sources["parent_id"]) == (1, 1, None)
+    assert sources["items"][0]["id"] == users[0].pk
+    # The bounds every list has: at most 100 a page.
+    assert staff_client.get(url, {"limit": 101}).status_code == 422
+    assert staff_client.get(url, {"offset": -1}).status_code == 422
+
+
+def test_the_downline_pages_with_limit_and_offset_in_tree_order(staff_client, org):
+    url = f"{API}/members/{org.sponsor.pk}/downline"
+    whole = staff_client.get(url).json()
+    assert (whole["count"], whole["limit"], whole["offset"]) == (4, 20, 0)
+    assert [r["id"] for r in whole["items"]] == [
+        org.member.pk,
+        org.kid1.pk,
+        org.grandkid.pk,
+        org.kid2.pk,
+    ]
+    page = staff_client.get(url, {"limit": 2, "offset": 1}).json()
+    assert (page["count"], page["limit"], page["offset"]) == (4, 2, 1)
+    assert [r["id"] for r in page["items"]] == [org.kid1.pk, org.grandkid.pk]
+    assert set(page["period"]) == {"start", "end"}
+    assert staff_client.get(url, {"offset": 4}).json()["items"] == []
+    assert staff_client.get(url, {"limit": 101}).status_code == 422
 
 
 # ---------------------------------------------------------------- leaderboards and depth
 
 
+@pytest.mark.parametrize("metric", [Metric.PERSONAL_SALES, Metric.COMMISSIONS])
+def test_leaderboard_pages_rank_from_the_top_and_skip_flagged_members(staff_client, db, metric):
+    users = build_tree([None] * 6)
+    now = timezone.now()
+    for i, user in enumerate(users):
+        # 600, 500, ... 100: users[0] is first; users[1] is flagged and ranks nowhere.
+        order = make_order(
+            user, goods=Decimal(600 - 100 * i), placed_at=now - timedelta(hours=1), rebuild=False
+        )
+        make_commission(order, user, level=1, amount=Decimal(60 - 10 * i))
+    rollups.rebuild()
+    SignupReview.objects.create(member=users[1], reason="burst")
+    url = f"{API}/leaderboards/{metric}"
+    pages = [staff_client.get(url, {"limit": 2, "offset": o}).json() for o in (0, 2, 4)]
+    assert [p["count"] for p in pages] == [5, 5, 5]
+    got = [(r["rank"], r["member_id"]) for p in pages for r in p["items"]]
+    expected = [users[0], *users[2:]]
+    assert got == [(rank, u.pk) for rank, u in enumerate(expected, start=1)]
+
+
 def test_leaderboards_and_depth(staff_client, org):
     body = staff_client.get(f"{API}/leaderboards/downline_sales").json()
-    ranking = [(r["member_id"], r["value"]) for r in body["rows"]]
+    assert (body["metric"], body["count"], body["limit"], body["offset"]) == (
+        "downline_sales",
+        4,
+        20,
+        0,
+    )
+    ranking = [(r["member_id"], r["value"]) for r in body["items"]]
     assert ranking[:4] == [
         (org.source.pk, "2300.00"),
         (org.sponsor.pk, "2300.00"),
         (org.member.pk, "2300.00"),
         (org.kid1.pk, "500.00"),
     ]
-    commissions = staff_client.get(f"{API}/leaderboards/commissions").json()["rows"]
+    commissions = staff_client.get(f"{API}/leaderboards/commissions").json()["items"]
     assert [(r["member_id"], r["value"]) for r in commissions] == [(org.member.pk, "40.00")]
     assert staff_client.get(f"{API}/leaderboards/nonsense").status_code == 404
     depth = staff_client.get(f"{API}/depth").json()

@@ -194,7 +194,11 @@
   }
 
   function childrenUrl(item, offset, withSales) {
-    var extra = { offset: offset || 0, sales: withSales ? "true" : "false" };
+    var extra = {
+      offset: offset || 0,
+      limit: config.pageSize,
+      sales: withSales ? "true" : "false",
+    };
     return item.virtual
       ? config.api + "/sources?" + query(extra)
       : config.api + "/members/" + item.id + "/children?" + query(extra);
@@ -208,24 +212,26 @@
       container.dataset.salesPending = String(salesPending);
       getJSON(childrenUrl(item, offset, true))
         .then(function (full) {
-          updateFigures(full.children);
+          updateFigures(full.items);
           if (item.virtual) sumSources(item);
         })
         .catch(fail);
       var children = (item.children || []).filter(function (c) {
         return !c.isMore;
       });
-      body.children.forEach(function (data) {
+      body.items.forEach(function (data) {
         children.push(nodes[String(data.id)] && nodes[String(data.id)].loaded ? nodes[String(data.id)] : makeItem(data));
       });
-      if (body.next_offset !== null && body.next_offset !== undefined) {
+      // A page answers count, limit, offset and items: more follow while offset + items < count.
+      var nextOffset = body.offset + body.items.length;
+      if (nextOffset < body.count) {
         var moreId = "more-" + item.id;
         var more = {
           id: moreId,
-          name: "… " + text(labels.more, { n: body.total - body.next_offset }),
+          name: "… " + text(labels.more, { n: body.count - nextOffset }),
           isMore: true,
           parentId: item.id,
-          offset: body.next_offset,
+          offset: nextOffset,
           itemStyle: { color: "#f1f3f0", borderColor: "#9aa79c" },
           symbol: "roundRect",
         };
@@ -235,7 +241,7 @@
       item.children = children;
       if (item.virtual) sumSources(item);
       item.loaded = true;
-      item.total = body.total;
+      item.total = body.count;
       item.collapsed = false;
       item.expanded = true;
       loads += 1;
@@ -243,7 +249,7 @@
         n: children.filter(function (c) {
           return !c.isMore;
         }).length,
-        total: body.total,
+        total: body.count,
         name: item.name,
       });
       render();
