@@ -17,7 +17,7 @@ from fenrun.core.idempotency import HEADER, REPLAYED_HEADER, WRITES
 from fenrun.core.models import IdempotencyKey, IntegratorToken
 from fenrun.core.tasks import forget_idempotency_keys
 from fenrun.orders.models import Order
-from fenrun.orders.tests.factories import ShippingMethodFactory
+from fenrun.orders.tests.factories import ShippingMethodFactory, api_order
 
 pytestmark = pytest.mark.django_db
 URL = "/api/v1/orders"
@@ -31,20 +31,7 @@ def pos():
     return Client(headers={"Authorization": f"Bearer {key}"})
 
 
-def order(**overrides):
-    body = {
-        "items": [{"product": "oolong", "quantity": 1}],
-        "recipient_name": "陳小華",
-        "recipient_phone": "0987654321",
-        "county": "臺北市",
-        "district": "大安區",
-        "street": "復興南路一段1號",
-        "postal_code": "106",
-        "shipping_method": "home",
-        "payment_method": "cod",
-    }
-    body.update(overrides)
-    return body
+order = api_order
 
 
 def push(client, body, key, raw=None):

@@ -13,7 +13,7 @@ from fenrun.core.auth import issue_integrator_token
 from fenrun.core.idempotency import HEADER, REPLAYED_HEADER
 from fenrun.core.models import IdempotencyKey
 from fenrun.orders.models import Order
-from fenrun.orders.tests.factories import ShippingMethodFactory
+from fenrun.orders.tests.factories import ShippingMethodFactory, api_order
 
 pytestmark = [*testing.POSTGRES_ONLY, pytest.mark.django_db(transaction=True)]
 
@@ -22,20 +22,7 @@ def test_the_same_key_sent_twice_at_once_places_one_order():
     ShippingMethodFactory()
     product = ProductFactory(slug="oolong", price=Decimal("500"), stock=10)
     _token, key = issue_integrator_token("pos-race")
-    body = json.dumps(
-        {
-            "items": [{"product": "oolong", "quantity": 1}],
-            "recipient_name": "陳小華",
-            "recipient_phone": "0987654321",
-            "county": "臺北市",
-            "district": "大安區",
-            "street": "復興南路一段1號",
-            "postal_code": "106",
-            "shipping_method": "home",
-            "payment_method": "cod",
-            "paid": True,
-        }
-    )
+    body = json.dumps(api_order(paid=True))
 
     def send(i):
         client = Client(headers={"Authorization": f"Bearer {key}"})

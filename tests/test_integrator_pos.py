@@ -26,7 +26,7 @@ from fenrun.core.auth import issue_integrator_token
 from fenrun.core.models import IntegratorToken
 from fenrun.core.scopes import BEFORE_SCOPES, Scope
 from fenrun.orders.models import Order, Payment
-from fenrun.orders.tests.factories import ShippingMethodFactory
+from fenrun.orders.tests.factories import ShippingMethodFactory, api_order
 from fenrun.referrals.models import OrderAttribution, ReferralCode
 from fenrun.referrals.services import ensure_code
 
@@ -47,20 +47,7 @@ def pos_client(name="pos-taipei", scopes=POS_SCOPES):
     return Client(headers={"Authorization": f"Bearer {key}"})
 
 
-def sale(**overrides):
-    body = {
-        "items": [{"product": "oolong", "quantity": 1}],
-        "recipient_name": "陳小華",
-        "recipient_phone": "0987654321",
-        "county": "臺北市",
-        "district": "大安區",
-        "street": "復興南路一段1號",
-        "postal_code": "106",
-        "shipping_method": "home",
-        "payment_method": "cod",
-    }
-    body.update(overrides)
-    return body
+sale = api_order
 
 
 def post(client, url, body):

@@ -62,6 +62,17 @@ def _trade(channel: str, transaction_id: str) -> StandinTrade | None:
     ).first()
 
 
+def _called_trade(request, transaction_id, signed_part: str):
+    """(trade, None) for a signed call about a known transaction; else (None, LINE Pay's error)."""
+    channel = _authenticated(request, signed_part)
+    if channel is None:
+        return None, _error("1106", "Header information error.")
+    trade = _trade(channel, transaction_id)
+    if trade is None:
+        return None, _error("1150", "Transaction record not found.")
+    return trade, None
+
+
 @csrf_exempt
 @require_POST
 def request_api(request):
@@ -137,12 +148,10 @@ def page(request, transaction_id):
 @require_POST
 def confirm_api(request, transaction_id):
     _enabled()
-    channel = _authenticated(request, request.body.decode("utf-8", "replace"))
-    if channel is None:
-        return _error("1106", "Header information error.")
-    trade, body = _trade(channel, transaction_id), _body(request) or {}
-    if trade is None:
-        return _error("1150", "Transaction record not found.")
+    trade, refused = _called_trade(request, transaction_id, request.body.decode("utf-8", "replace"))
+    if refused:
+        return refused
+    body = _body(request) or {}
     if str(body.get("amount")) != str(trade.amount) or body.get("currency") != "TWD":
         return _error("1124", "Amount info error.")
     if trade.status == StandinTrade.Status.PAID:
@@ -167,12 +176,9 @@ def confirm_api(request, transaction_id):
 @require_GET
 def check_api(request, transaction_id):
     _enabled()
-    channel = _authenticated(request, request.META.get("QUERY_STRING", ""))
-    if channel is None:
-        return _error("1106", "Header information error.")
-    trade = _trade(channel, transaction_id)
-    if trade is None:
-        return _error("1150", "Transaction record not found.")
+    trade, refused = _called_trade(request, transaction_id, request.META.get("QUERY_STRING", ""))
+    if refused:
+        return refused
     code = {
         StandinTrade.Status.CREATED: "0000",
         StandinTrade.Status.AUTHORISED: "0110",
@@ -186,12 +192,10 @@ def check_api(request, transaction_id):
 @require_POST
 def refund_api(request, transaction_id):
     _enabled()
-    channel = _authenticated(request, request.body.decode("utf-8", "replace"))
-    if channel is None:
-        return _error("1106", "Header information error.")
-    trade, body = _trade(channel, transaction_id), _body(request) or {}
-    if trade is None:
-        return _error("1150", "Transaction record not found.")
+    trade, refused = _called_trade(request, transaction_id, request.body.decode("utf-8", "replace"))
+    if refused:
+        return refused
+    body = _body(request) or {}
     if trade.status == StandinTrade.Status.REFUNDED:
         return _error("1165", "Transaction already refunded.")
     if trade.status != StandinTrade.Status.PAID:

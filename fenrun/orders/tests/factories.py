@@ -32,3 +32,20 @@ def home_recipient(**overrides) -> Recipient:
     )
     data.update(overrides)
     return Recipient(**data)
+
+
+def api_order(**overrides) -> dict:
+    """A body for ``POST /api/v1/orders``: one oolong, home delivery, cash on delivery."""
+    body = {
+        "items": [{"product": "oolong", "quantity": 1}],
+        "recipient_name": "陳小華",
+        "recipient_phone": "0987654321",
+        "county": "臺北市",
+        "district": "大安區",
+        "street": "復興南路一段1號",
+        "postal_code": "106",
+        "shipping_method": "home",
+        "payment_method": "cod",
+    }
+    body.update(overrides)
+    return body
